@@ -1,0 +1,2 @@
+// PLACEHOLDER: owned by the nn-ops helper.
+export interface NormOpAttrs {}
