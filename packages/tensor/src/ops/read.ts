@@ -122,7 +122,8 @@ export function format(x: Tensor): string {
   const readable = x.handle.backend.readSync !== undefined;
   const suffix: string[] = [];
   if (x.device !== 'cpu') suffix.push(`device='${x.device}'`);
-  if (x.dtype === 'float64' || x.dtype === 'int32') suffix.push(`dtype=${x.dtype}`);
+  // NOTE: int32 is Kiln's default integer dtype (PyTorch's int64), so like torch it is not shown.
+  if (x.dtype === 'float64') suffix.push(`dtype=${x.dtype}`);
   if (x.gradFn !== null) suffix.push(`gradFn=<${x.gradFn.name}>`);
   else if (x.requiresGrad) suffix.push('requiresGrad=true');
   if (!readable) return `tensor(<shape ${formatShape(x.shape)}>${suffix.map((s) => `, ${s}`).join('')})`;
@@ -143,10 +144,9 @@ export function format(x: Tensor): string {
       if (a > maxAbs) maxAbs = a;
       if (a !== 0 && a < minAbs) minAbs = a;
     }
+    const hasNonZero = minAbs !== Number.POSITIVE_INFINITY;
     if (allInt && maxAbs < 1e8) decimals = 0;
-    else if (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Number.POSITIVE_INFINITY) || maxAbs / minAbs > 1000) {
-      scientific = maxAbs >= 1e8 || minAbs < 1e-4;
-    }
+    else if (hasNonZero && (maxAbs > 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1000)) scientific = true;
   }
   const cell = (i: number): string =>
     isBool ? (values[i] !== 0 ? 'True' : 'False') : formatNumber(values[i]!, isFloat, decimals, scientific);
