@@ -60,9 +60,14 @@ export {
   type SoftplusOptions,
   elu,
   gelu,
+  hardsigmoid,
+  hardswish,
   hardtanh,
   leakyRelu,
+  logSigmoid,
   mish,
+  relu6,
+  selu,
   silu,
   softplus,
 } from './ops/activation.js';
@@ -120,12 +125,43 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { cast, to } from './ops/device.js';
+export { type AdamStepOptions, type SgdStepOptions, adamStep_, sgdStep_ } from './ops/fused-optim.js';
 export { type RandomInPlaceOptions, setOutputAdopter } from './ops/inplace.js';
-export { gather, indexSelect, scatterAdd } from './ops/indexing.js';
-export { bmm, dot, matmul, mm, mv, outer } from './ops/linalg.js';
+export { einsum } from './ops/einsum.js';
+export { gather, index, indexSelect, maskedSelect, scatter, scatterAdd } from './ops/indexing.js';
+export { cat, stack } from './ops/join.js';
+export { bmm, dot, linear, matmul, mm, mv, outer } from './ops/linalg.js';
+export {
+  type Conv1dOptions,
+  type Conv2dGradOptions,
+  type Conv2dOptions,
+  type ConvTranspose2dOptions,
+  conv1d,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  convTranspose1d,
+  convTranspose2d,
+} from './ops/nn/conv.js';
+export { type CosineSimilarityOptions, type NormalizeOptions, cosineSimilarity, normalize } from './ops/nn/distance.js';
+export { type DropoutOptions, dropout, dropout2d } from './ops/nn/dropout.js';
+export { type EmbeddingOptions, embedding } from './ops/nn/embedding.js';
+export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from './ops/nn/norm.js';
+export {
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+} from './ops/nn/pool.js';
 export { logSoftmax, softmax } from './ops/nn/softmax.js';
 export { type NestedArray, data, dataSync, format, item, toArray } from './ops/read.js';
-export { flip, repeat, roll, tril, triu } from './ops/rearrange.js';
+export { type PadOptions, flip, pad, repeat, roll, tril, triu } from './ops/rearrange.js';
 export {
   type SumOptions,
   type ValuesIndices,
