@@ -1,0 +1,1 @@
+export { nnGoldenOps } from './golden-ops.js';
