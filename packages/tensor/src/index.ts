@@ -1,9 +1,9 @@
 export {
-  KERNEL_SPEC_VERSION,
   type Backend,
   type BackendInfo,
   type BinaryOp,
   type Conv2dParams,
+  KERNEL_SPEC_VERSION,
   type MemoryInfo,
   type OptionalKernels,
   type Out,
@@ -29,19 +29,18 @@ export { type AutogradHook, getAutogradHook, setAutogradHook } from './core/disp
 export {
   DTYPES,
   type DType,
-  type TypedArray,
-  type TypedArrayFor,
   dtypeByteSize,
   dtypeOfTypedArray,
   isFloatingDType,
   promoteTypes,
   promoteWithScalar,
+  type TypedArray,
+  type TypedArrayFor,
   typedArrayFor,
 } from './core/dtype.js';
 export { dispose, tidy } from './core/memory.js';
 export type { OpAttrs, OpName } from './core/op-attrs.js';
 export {
-  type Shape,
   broadcastShapes,
   broadcastStrides,
   checkShape,
@@ -50,15 +49,15 @@ export {
   isContiguousLayout,
   normalizeDim,
   normalizeDims,
+  type Shape,
   shapeSize,
 } from './core/shape.js';
-export { type GradFnLike, Tensor, type TensorHook, type TensorOrScalar, isTensor } from './core/tensor.js';
-export { BackendError, DTypeError, DeviceError, KilnError, ShapeError, ValueError } from './errors/errors.js';
+export { type GradFnLike, isTensor, Tensor, type TensorHook, type TensorOrScalar } from './core/tensor.js';
+export { BackendError, DeviceError, DTypeError, KilnError, ShapeError, ValueError } from './errors/errors.js';
 export {
   type EluOptions,
-  type GeluOptions,
-  type SoftplusOptions,
   elu,
+  type GeluOptions,
   gelu,
   hardsigmoid,
   hardswish,
@@ -67,18 +66,18 @@ export {
   logSigmoid,
   mish,
   relu6,
+  type SoftplusOptions,
   selu,
   silu,
   softplus,
 } from './ops/activation.js';
 export {
   type AlphaOptions,
-  type DivOptions,
-  type ValueOptions,
   add,
   addcdiv,
   addcmul,
   atan2,
+  type DivOptions,
   div,
   eq,
   fmod,
@@ -98,13 +97,12 @@ export {
   pow,
   remainder,
   sub,
+  type ValueOptions,
   where,
 } from './ops/binary.js';
 export {
-  type CreateOptions,
-  type NestedInput,
-  type RandomOptions,
   arange,
+  type CreateOptions,
   empty,
   emptyLike,
   eye,
@@ -112,8 +110,10 @@ export {
   full,
   fullLike,
   linspace,
+  type NestedInput,
   ones,
   onesLike,
+  type RandomOptions,
   rand,
   randint,
   randLike,
@@ -125,10 +125,10 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { cast, to } from './ops/device.js';
-export { type AdamStepOptions, type SgdStepOptions, adamStep_, sgdStep_ } from './ops/fused-optim.js';
-export { type RandomInPlaceOptions, setOutputAdopter } from './ops/inplace.js';
 export { einsum } from './ops/einsum.js';
+export { type AdamStepOptions, adamStep_, type SgdStepOptions, sgdStep_ } from './ops/fused-optim.js';
 export { gather, index, indexSelect, maskedSelect, scatter, scatterAdd } from './ops/indexing.js';
+export { type RandomInPlaceOptions, setOutputAdopter } from './ops/inplace.js';
 export { cat, stack } from './ops/join.js';
 export { bmm, dot, linear, matmul, mm, mv, outer } from './ops/linalg.js';
 export {
@@ -143,29 +143,38 @@ export {
   convTranspose1d,
   convTranspose2d,
 } from './ops/nn/conv.js';
-export { type CosineSimilarityOptions, type NormalizeOptions, cosineSimilarity, normalize } from './ops/nn/distance.js';
+export {
+  type CosineSimilarityOptions,
+  cosineSimilarity,
+  type NormalizeOptions,
+  normalize,
+} from './ops/nn/distance.js';
 export { type DropoutOptions, dropout, dropout2d } from './ops/nn/dropout.js';
 export { type EmbeddingOptions, embedding } from './ops/nn/embedding.js';
-export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from './ops/nn/norm.js';
+export {
+  type BatchNormOptions,
+  batchNorm,
+  groupNorm,
+  type InstanceNormOptions,
+  instanceNorm,
+  layerNorm,
+} from './ops/nn/norm.js';
 export {
   type AvgPool1dOptions,
   type AvgPool2dOptions,
-  type MaxPool1dOptions,
-  type MaxPool2dOptions,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
   avgPool1d,
   avgPool2d,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
   maxPool1d,
   maxPool2d,
 } from './ops/nn/pool.js';
 export { logSoftmax, softmax } from './ops/nn/softmax.js';
-export { type NestedArray, data, dataSync, format, item, toArray } from './ops/read.js';
-export { type PadOptions, flip, pad, repeat, roll, tril, triu } from './ops/rearrange.js';
+export { data, dataSync, format, item, type NestedArray, toArray } from './ops/read.js';
+export { flip, type PadOptions, pad, repeat, roll, tril, triu } from './ops/rearrange.js';
 export {
-  type SumOptions,
-  type ValuesIndices,
-  type VarOptions,
   all,
   amax,
   amin,
@@ -180,12 +189,14 @@ export {
   min,
   norm,
   prod,
+  type SumOptions,
   std,
   sum,
+  type ValuesIndices,
+  type VarOptions,
   var_ as variance,
 } from './ops/reduce.js';
 export {
-  type SliceOptions,
   chunk,
   clone,
   contiguous,
@@ -197,6 +208,7 @@ export {
   narrow,
   permute,
   reshape,
+  type SliceOptions,
   select,
   slice,
   split,
@@ -243,5 +255,5 @@ export {
   tanh,
   trunc,
 } from './ops/unary.js';
-export { Generator, defaultGenerator, manualSeed } from './random/generator.js';
+export { defaultGenerator, Generator, manualSeed } from './random/generator.js';
 export { philox4x32, philoxFill } from './random/philox.js';

@@ -1,11 +1,13 @@
 import type { ActivationOpAttrs } from '../ops/activation.js';
 import type { BinaryOpAttrs } from '../ops/binary.js';
 import type { IndexingOpAttrs } from '../ops/indexing.js';
+import type { JoinOpAttrs } from '../ops/join.js';
 import type { LinalgOpAttrs } from '../ops/linalg.js';
 import type { ConvOpAttrs } from '../ops/nn/conv.js';
 import type { NormOpAttrs } from '../ops/nn/norm.js';
 import type { PoolOpAttrs } from '../ops/nn/pool.js';
 import type { SoftmaxOpAttrs } from '../ops/nn/softmax.js';
+import type { RearrangeOpAttrs } from '../ops/rearrange.js';
 import type { ReduceOpAttrs } from '../ops/reduce.js';
 import type { ShapeOpAttrs } from '../ops/shape.js';
 import type { UnaryOpAttrs } from '../ops/unary.js';
@@ -29,6 +31,8 @@ export interface OpAttrs
     ShapeOpAttrs,
     IndexingOpAttrs,
     LinalgOpAttrs,
+    JoinOpAttrs,
+    RearrangeOpAttrs,
     ConvOpAttrs,
     PoolOpAttrs,
     NormOpAttrs,

@@ -442,6 +442,8 @@ export class Tensor {
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
   indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return idx.scatter(this, dim, index, src); }
+  maskedSelect(mask: Tensor): Tensor { return idx.maskedSelect(this, mask); }
   matmul(other: Tensor): Tensor { return la.matmul(this, other); }
   mm(other: Tensor): Tensor { return la.mm(this, other); }
   bmm(other: Tensor): Tensor { return la.bmm(this, other); }

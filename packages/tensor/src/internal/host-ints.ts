@@ -3,16 +3,17 @@ import type { Tensor } from '../core/tensor.js';
 import { ValueError } from '../errors/errors.js';
 import { newTensor } from './make.js';
 
-/** A 1-D int32 tensor on `backend` holding host-computed indices (index tensors built by ops). */
+/** A 1-D int32 tensor on `backend` holding host-computed indices (index tensors built by ops). @internal */
 export function hostInts(backend: Backend, values: readonly number[] | Int32Array): Tensor {
   const t = newTensor(backend, 'int32', [values.length]);
-  if (values.length > 0) backend.write(t.storage, values instanceof Int32Array ? values : Int32Array.from(values));
+  if (values.length > 0)
+    backend.write(t.storage, values instanceof Int32Array ? values : Int32Array.from(values));
   return t;
 }
 
 /**
  * The values of an int tensor on the host, or null when its device cannot be read synchronously
- * (the kernels of such devices must then guard their own reads).
+ * (the kernels of such devices must then guard their own reads). @internal
  */
 export function readIntsSync(t: Tensor, op: string): Int32Array | null {
   const backend = t.handle.backend;

@@ -223,7 +223,9 @@ export function mish(x: Tensor): Tensor {
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   alive(x, 'hardtanh');
   if (!(minVal <= maxVal)) {
-    throw new ValueError(`hardtanh: min_val cannot be greater than max_val (got min ${minVal}, max ${maxVal})`);
+    throw new ValueError(
+      `hardtanh: min_val cannot be greater than max_val (got min ${minVal}, max ${maxVal})`,
+    );
   }
   return clamp(x, minVal, maxVal);
 }

@@ -21,8 +21,16 @@ export interface LinalgOpAttrs {
 
 const NO_ATTRS: Record<string, never> = {};
 
-function cannotMultiply(op: string, a: readonly number[], b: readonly number[], ka: number, kb: number): ShapeError {
-  return new ShapeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be multiplied (${ka} != ${kb})`);
+function cannotMultiply(
+  op: string,
+  a: readonly number[],
+  b: readonly number[],
+  ka: number,
+  kb: number,
+): ShapeError {
+  return new ShapeError(
+    `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be multiplied (${ka} != ${kb})`,
+  );
 }
 
 /** Checks devices and dtypes of two operands; returns their common backend. */
@@ -31,16 +39,25 @@ function checkPair(op: string, a: Tensor, b: Tensor): Backend {
   alive(b, op);
   const backend = commonBackend(op, a, b);
   if (a.dtype !== b.dtype) {
-    throw new DTypeError(`${op}: expected both operands to have the same dtype (got ${a.dtype} and ${b.dtype})`);
+    throw new DTypeError(
+      `${op}: expected both operands to have the same dtype (got ${a.dtype} and ${b.dtype})`,
+    );
   }
   if (a.dtype === 'bool') {
-    throw new DTypeError(`${op}: not implemented for bool tensors (got bool, expected a number dtype)\nhelp: cast with .int() or .float()`);
+    throw new DTypeError(
+      `${op}: not implemented for bool tensors (got bool, expected a number dtype)\nhelp: cast with .int() or .float()`,
+    );
   }
   return backend;
 }
 
 function broadcastView(x: Tensor, shape: readonly number[]): View {
-  return { storage: x.storage, shape, strides: broadcastStrides(x.shape, x.strides, shape), offset: x.offset };
+  return {
+    storage: x.storage,
+    shape,
+    strides: broadcastStrides(x.shape, x.strides, shape),
+    offset: x.offset,
+  };
 }
 
 function broadcastBatch(a: Tensor, b: Tensor): number[] {
@@ -111,12 +128,14 @@ function dropView(view: Tensor, base: Tensor): void {
  * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  const backend = checkPair('matmul', a, b);
+  alive(a, 'matmul');
+  alive(b, 'matmul');
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra === 0 || rb === 0) {
     throw new ShapeError(`matmul: both arguments need to be at least 1-D (got ${ra}-D and ${rb}-D)`);
   }
+  const backend = checkPair('matmul', a, b);
   const ka = a.shape[ra - 1]!;
   const kb = rb === 1 ? b.shape[0]! : b.shape[rb - 2]!;
   if (ka !== kb) throw cannotMultiply('matmul', a.shape, b.shape, ka, kb);
@@ -166,7 +185,9 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`bmm: expected 3-D tensors (got ${a.shape.length}-D and ${b.shape.length}-D)`);
   }
   if (a.shape[0] !== b.shape[0]) {
-    throw new ShapeError(`bmm: batch1 and batch2 must have the same number of batches (got ${a.shape[0]} and ${b.shape[0]})`);
+    throw new ShapeError(
+      `bmm: batch1 and batch2 must have the same number of batches (got ${a.shape[0]} and ${b.shape[0]})`,
+    );
   }
   if (a.shape[2] !== b.shape[1]) throw cannotMultiply('bmm', a.shape, b.shape, a.shape[2]!, b.shape[1]!);
   return batched(backend, a, b);
@@ -184,7 +205,9 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 export function mv(a: Tensor, v: Tensor): Tensor {
   checkPair('mv', a, v);
   if (a.shape.length !== 2 || v.shape.length !== 1) {
-    throw new ShapeError(`mv: expected a 2-D matrix and a 1-D vector (got ${a.shape.length}-D and ${v.shape.length}-D)`);
+    throw new ShapeError(
+      `mv: expected a 2-D matrix and a 1-D vector (got ${a.shape.length}-D and ${v.shape.length}-D)`,
+    );
   }
   if (a.shape[1] !== v.shape[0]) throw cannotMultiply('mv', a.shape, v.shape, a.shape[1]!, v.shape[0]!);
   return matmul(a, v);
@@ -202,7 +225,9 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 export function dot(a: Tensor, b: Tensor): Tensor {
   checkPair('dot', a, b);
   if (a.shape.length !== 1 || b.shape.length !== 1) {
-    throw new ShapeError(`dot: 1D tensors expected (got ${a.shape.length}-D and ${b.shape.length}-D tensors)`);
+    throw new ShapeError(
+      `dot: 1D tensors expected (got ${a.shape.length}-D and ${b.shape.length}-D tensors)`,
+    );
   }
   if (a.shape[0] !== b.shape[0]) {
     throw new ShapeError(
@@ -247,7 +272,9 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const backend = checkPair('linear', x, weight);
   if (weight.shape.length !== 2) {
-    throw new ShapeError(`linear: weight must be 2-D (got ${weight.shape.length}-D of shape ${formatShape(weight.shape)})`);
+    throw new ShapeError(
+      `linear: weight must be 2-D (got ${weight.shape.length}-D of shape ${formatShape(weight.shape)})`,
+    );
   }
   if (x.shape.length === 0) throw new ShapeError('linear: input must be at least 1-D (got a 0-dim tensor)');
   const inFeatures = x.shape[x.shape.length - 1]!;

@@ -5,7 +5,7 @@ import { contiguousStrides, formatShape, normalizeDim, normalizeDims } from '../
 import type { Tensor } from '../core/tensor.js';
 import { DTypeError, ShapeError } from '../errors/errors.js';
 import { alive, newTensor, viewTensor } from '../internal/make.js';
-import { add, div, ne, pow, where } from './binary.js';
+import { add, div, eq, ne, pow, sub, where } from './binary.js';
 import { cast } from './device.js';
 import { abs, exp, log, runUnary, sqrt, square } from './unary.js';
 
@@ -46,7 +46,7 @@ export interface SumOptions {
  * @example
  * ```ts
  * import { tensor, variance } from '@kiln/tensor';
- * variance(tensor([1, 2, 3, 4]), null, false, { correction: 0 }).item(); // 1.25
+ * variance(tensor([1, 2, 3, 4]).float(), null, false, { correction: 0 }).item(); // 1.25
  * ```
  */
 export interface VarOptions {
@@ -103,7 +103,13 @@ function countOf(shape: readonly number[], axes: readonly number[]): number {
 }
 
 /** Runs a reduction kernel without recording; the result already has the keepdim shape. @internal */
-export function runReduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepdim: boolean, dtype: DType): Tensor {
+export function runReduce(
+  op: ReduceOp,
+  x: Tensor,
+  axes: readonly number[],
+  keepdim: boolean,
+  dtype: DType,
+): Tensor {
   const backend = x.handle.backend;
   const out = newTensor(backend, dtype, keptShape(x.shape, axes, keepdim));
   if (out.numel() === 0) return out;
@@ -131,7 +137,9 @@ function requireNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 
 function requireFloatInput(op: string, x: Tensor, why: string): void {
   if (!isFloatingDType(x.dtype)) {
-    throw new DTypeError(`${op}: ${why} (got ${x.dtype}, expected float32 or float64)\nhelp: cast first with .float()`);
+    throw new DTypeError(
+      `${op}: ${why} (got ${x.dtype}, expected float32 or float64)\nhelp: cast first with .float()`,
+    );
   }
 }
 
@@ -187,7 +195,8 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false, options?: SumOptions
   const input = cast(x, want);
   const y = runReduce('sum', input, axes, keepdim, isFloatingDType(want) ? want : 'int32');
   input.dispose();
-  if (needsRecord1(x) && isFloatingDType(y.dtype)) record('sum', [x], [y], { dims: axes, keepdim, inputShape: x.shape });
+  if (needsRecord1(x) && isFloatingDType(y.dtype))
+    record('sum', [x], [y], { dims: axes, keepdim, inputShape: x.shape });
   return y;
 }
 
@@ -198,7 +207,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false, options?: SumOptions
  * @example
  * ```ts
  * import { tensor, mean } from '@kiln/tensor';
- * mean(tensor([[1, 2], [3, 5]]), 0).toArray(); // [2, 3.5]
+ * mean(tensor([[1, 2], [3, 5]]).float(), 0).toArray(); // [2, 3.5]
  * ```
  */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
@@ -297,7 +306,12 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return extreme('min', x, dim, keepdim);
 }
 
-function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
+function extreme(
+  op: 'max' | 'min',
+  x: Tensor,
+  dim: number | undefined,
+  keepdim: boolean,
+): Tensor | ValuesIndices {
   alive(x, op);
   if (dim === undefined) {
     if (x.numel() === 0) {
@@ -313,7 +327,12 @@ function extreme(op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim:
   const indices = runReduce(op === 'max' ? 'argmax' : 'argmin', x, axes, keepdim, 'int32');
   if (needsRecord1(x)) {
     const d = axes[0] ?? 0;
-    record(op === 'max' ? 'maxDim' : 'minDim', [x], [values], { dim: d, keepdim, inputShape: x.shape, indices });
+    record(op === 'max' ? 'maxDim' : 'minDim', [x], [values], {
+      dim: d,
+      keepdim,
+      inputShape: x.shape,
+      indices,
+    });
   }
   return { values, indices };
 }
@@ -346,7 +365,12 @@ export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor 
   return argExtreme('argmin', x, dim, keepdim);
 }
 
-function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+function argExtreme(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  dim: number | null | undefined,
+  keepdim: boolean,
+): Tensor {
   alive(x, op);
   if (dim !== null && dim !== undefined) {
     const axes = reductionAxes(x, dim, op);
@@ -414,8 +438,8 @@ function correctionOf(options: VarOptions | undefined): number {
  * @example
  * ```ts
  * import { tensor, variance } from '@kiln/tensor';
- * variance(tensor([1, 2, 3, 4])).item(); // 1.6666666269302368
- * tensor([1, 2, 3, 4]).var(null, false, { unbiased: false }).item(); // 1.25
+ * variance(tensor([1, 2, 3, 4]).float()).item(); // 1.6666666269302368
+ * tensor([1, 2, 3, 4]).float().var(null, false, { unbiased: false }).item(); // 1.25
  * ```
  */
 export function var_(x: Tensor, dim?: Dims, keepdim = false, options?: VarOptions): Tensor {
@@ -427,7 +451,7 @@ export function var_(x: Tensor, dim?: Dims, keepdim = false, options?: VarOption
 function varAxes(x: Tensor, axes: readonly number[], keepdim: boolean, correction: number): Tensor {
   const recording = needsRecord1(x);
   const m = meanAxes(x, axes, true);
-  const d = add(x, m, { alpha: -1 });
+  const d = sub(x, m);
   const sq = square(d);
   const s = sumAxes(sq, axes, keepdim);
   // NOTE: PyTorch clamps the divisor at 0, so too few elements give inf or NaN rather than an error.
@@ -442,7 +466,7 @@ function varAxes(x: Tensor, axes: readonly number[], keepdim: boolean, correctio
  * @example
  * ```ts
  * import { tensor, std } from '@kiln/tensor';
- * std(tensor([2, 4, 4, 4, 5, 5, 7, 9]), null, false, { unbiased: false }).item(); // 2
+ * std(tensor([2, 4, 4, 4, 5, 5, 7, 9]).float(), null, false, { unbiased: false }).item(); // 2
  * ```
  */
 export function std(x: Tensor, dim?: Dims, keepdim = false, options?: VarOptions): Tensor {
@@ -471,7 +495,8 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   const xf = isFloatingDType(x.dtype) ? x : cast(x, 'float32');
   const recording = needsRecord1(x);
   let shift: Tensor;
-  if (axes.some((a) => x.shape[a] === 0)) shift = newTensor(xf.handle.backend, xf.dtype, keptShape(x.shape, axes, true));
+  if (axes.some((a) => x.shape[a] === 0))
+    shift = newTensor(xf.handle.backend, xf.dtype, keptShape(x.shape, axes, true));
   else {
     // The shift is a constant for autograd (its contributions cancel), so it is computed unrecorded.
     const m = runReduce('max', xf, axes, true, xf.dtype);
@@ -480,7 +505,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
     m.dispose();
     inf.dispose();
   }
-  const shifted = add(xf, shift, { alpha: -1 });
+  const shifted = sub(xf, shift);
   const e = exp(shifted);
   const s = sumAxes(e, axes, keepdim);
   const l = log(s);
@@ -501,8 +526,8 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
  * @example
  * ```ts
  * import { tensor, norm } from '@kiln/tensor';
- * norm(tensor([3, 4])).item(); // 5
- * norm(tensor([[1, -2], [3, -4]]), 1, 1).toArray(); // [3, 7]
+ * norm(tensor([3, 4]).float()).item(); // 5
+ * norm(tensor([[1, -2], [3, -4]]).float(), 1, 1).toArray(); // [3, 7]
  * ```
  */
 export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, keepdim = false): Tensor {
@@ -513,7 +538,7 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, keepdim = fal
   if (p === 'fro' || p === 2) {
     const sq = square(x);
     const s = sumAxes(sq, axes, keepdim);
-    const y = sqrt(s);
+    const y = rootOf(s, sqrt);
     release(recording, sq, s);
     return y;
   }
@@ -535,11 +560,23 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, keepdim = fal
   } else {
     const powered = pow(a, p);
     const s = sumAxes(powered, axes, keepdim);
-    y = pow(s, 1 / p);
+    y = rootOf(s, (t) => pow(t, 1 / p));
     release(recording, powered, s);
   }
   release(recording, a);
   return y;
+}
+
+/**
+ * `root(s)` for the last step of a norm. Where `s` is 0 the root's derivative is infinite and the
+ * chain rule would give NaN; PyTorch's norm gives a zero gradient there, and so does routing
+ * those entries around the root with `where` (only done when a gradient is being recorded).
+ */
+function rootOf(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
+  if (!s.requiresGrad) return root(s);
+  const zero = eq(s, 0);
+  const safe = where(zero, 1, s);
+  return where(zero, 0, root(safe));
 }
 
 // ---- scans ------------------------------------------------------------------------------------------

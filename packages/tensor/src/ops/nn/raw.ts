@@ -10,12 +10,22 @@ import { ValueError } from '../../errors/errors.js';
 import { newTensor, viewTensor } from '../../internal/make.js';
 
 /** A kernel view of `base`'s storage with another layout (no reference taken). @internal */
-export function layout(base: View, shape: readonly number[], strides: readonly number[], offset: number): View {
+export function layout(
+  base: View,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): View {
   return { storage: base.storage, shape, strides, offset };
 }
 
 /** Reduces `x` over `axes` with the backend kernel; the result keeps the reduced axes as 1s. @internal */
-export function rawReduce(op: ReduceOp, x: Tensor, axes: readonly number[], outDType: DType = x.dtype): Tensor {
+export function rawReduce(
+  op: ReduceOp,
+  x: Tensor,
+  axes: readonly number[],
+  outDType: DType = x.dtype,
+): Tensor {
   const keepShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = newTensor(x.handle.backend, outDType, keepShape);
   if (out.numel() > 0) {
@@ -55,7 +65,12 @@ export function rawMatmul(like: Tensor, a: View, b: View): Tensor {
  * A tensor of `shape` filled with `value` except for the window at `[pre…]` (per dim) which holds
  * `x`: zero or -∞ padding of any rank, bottom/right padding may differ from top/left. @internal
  */
-export function rawPad(x: Tensor, before: readonly number[], after: readonly number[], value: number): Tensor {
+export function rawPad(
+  x: Tensor,
+  before: readonly number[],
+  after: readonly number[],
+  value: number,
+): Tensor {
   const shape = x.shape.map((d, i) => d + before[i]! + after[i]!);
   const backend = x.handle.backend;
   const out = newTensor(backend, x.dtype, shape);
@@ -69,7 +84,13 @@ export function rawPad(x: Tensor, before: readonly number[], after: readonly num
 }
 
 /** A new Tensor (one more reference) over `base`'s storage with another layout. @internal */
-export function rawView(base: Tensor, shape: readonly number[], strides: readonly number[], offset: number, op: string): Tensor {
+export function rawView(
+  base: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  op: string,
+): Tensor {
   return viewTensor(base, shape, strides, offset, op);
 }
 

@@ -1,0 +1,1 @@
+export { type CpuBackendOptions, createCpuBackend } from './cpu-backend.js';

@@ -1,0 +1,21 @@
+// The contract types and helpers this backend uses, from @kiln/tensor's public entry.
+export {
+  type Backend,
+  type BackendInfo,
+  BackendError,
+  type BinaryOp,
+  type Conv2dParams,
+  type DType,
+  KERNEL_SPEC_VERSION,
+  type MemoryInfo,
+  type OptionalKernels,
+  type Out,
+  philoxFill,
+  type RandomDistribution,
+  type ReduceOp,
+  type ScanOp,
+  type Storage,
+  type TypedArray,
+  type UnaryOp,
+  type View,
+} from '@kiln/tensor';
