@@ -51,6 +51,8 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
     name: 'cpu',
     specVersion: KERNEL_SPEC_VERSION,
     dtypes: ['float32', 'float64', 'int32', 'bool'],
+    // Typed arrays are reclaimed by the garbage collector; the pool accounts for collected ones.
+    garbageCollected: true,
     kernels: {
       conv2d: (x, w, b, p, out) => conv2d(x, w, b, p, out, scratch),
       conv2dBackwardInput: (g, w, p, out) => conv2dBackwardInput(g, w, p, out, scratch),

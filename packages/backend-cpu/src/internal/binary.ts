@@ -1,5 +1,5 @@
 import { type Elems, elemsOf } from './elems.js';
-import { contiguousStrides, sizeOf } from './shape.js';
+import { contiguousStrides, flatStride, sizeOf } from './shape.js';
 import { forEachRow } from './strided.js';
 import type { BinaryOp, Out, View } from './tensor-types.js';
 
@@ -21,14 +21,21 @@ export function binary(op: BinaryOp, a: View, b: View, out: Out): void {
   const bd = elemsOf(b);
   const od = elemsOf(out);
   const int = od instanceof Int32Array;
-  forEachRow(
-    out.shape,
-    [contiguousStrides(out.shape), a.strides, b.strides],
-    [out.offset, a.offset, b.offset],
-    (offs, n, inner) => {
-      binaryRow(op, int, ad, offs[1]!, inner[1]!, bd, offs[2]!, inner[2]!, od, offs[0]!, n);
-    },
-  );
+  const as = flatStride(a.shape, a.strides);
+  const bs = as < 0 ? -1 : flatStride(b.shape, b.strides);
+  if (as >= 0 && bs >= 0) {
+    // Contiguous or scalar operands: one flat row, no layout bookkeeping (the per-op fast path).
+    binaryRow(op, int, ad, a.offset, as, bd, b.offset, bs, od, out.offset, sizeOf(out.shape));
+  } else {
+    forEachRow(
+      out.shape,
+      [contiguousStrides(out.shape), a.strides, b.strides],
+      [out.offset, a.offset, b.offset],
+      (offs, n, inner) => {
+        binaryRow(op, int, ad, offs[1]!, inner[1]!, bd, offs[2]!, inner[2]!, od, offs[0]!, n);
+      },
+    );
+  }
   if (od instanceof Uint8Array && ARITHMETIC.has(op)) {
     const end = out.offset + sizeOf(out.shape);
     for (let i = out.offset; i < end; i++) od[i] = od[i] !== 0 ? 1 : 0;

@@ -47,3 +47,24 @@ export function isContiguous(shape: readonly number[], strides: readonly number[
   }
   return true;
 }
+
+/**
+ * The single stride a view can be walked with as one flat row of `out`'s elements: 1 when it is
+ * row-major contiguous, 0 when every stride is 0 (a broadcast scalar), -1 otherwise.
+ *
+ * @example
+ * ```ts
+ * flatStride([2, 3], [3, 1]); // 1
+ * ```
+ */
+export function flatStride(shape: readonly number[], strides: readonly number[]): 1 | 0 | -1 {
+  let zero = true;
+  for (let i = 0; i < strides.length; i++) {
+    if (strides[i] !== 0 && shape[i] !== 1) {
+      zero = false;
+      break;
+    }
+  }
+  if (zero) return 0;
+  return isContiguous(shape, strides) ? 1 : -1;
+}

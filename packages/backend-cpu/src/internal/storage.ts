@@ -13,6 +13,23 @@ export interface CpuStorage extends Storage {
   /** Bytes of the backing buffer (the pool bucket size for pooled buffers). */
   readonly capacityBytes: number;
   freed: boolean;
+  /** The accounting epoch of a small storage (keeps the epoch alive while the storage is). */
+  readonly epoch: Epoch | null;
+}
+
+/** Live bytes and count of the small storages allocated during one epoch. */
+interface EpochStats {
+  bytes: number;
+  count: number;
+}
+
+/**
+ * Small storages are accounted in epochs of a few thousand allocations: each storage holds its
+ * epoch, so the epoch becomes unreachable exactly when all of its storages have been collected,
+ * and one finalizer then releases whatever they had not explicitly freed.
+ */
+interface Epoch {
+  readonly stats: EpochStats;
 }
 
 /**
@@ -31,6 +48,13 @@ export interface PoolOptions {
 }
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Storages up to this many bytes are carved from shared slabs and recycled through free lists. */
+const SMALL_BYTES = 256;
+const SLAB_BYTES = 64 * 1024;
+/** At most this many recycled small arrays are kept per (dtype, length). */
+const SMALL_FREE_LIMIT = 256;
+/** Small allocations per accounting epoch. */
+const EPOCH_SIZE = 4096;
 
 /**
  * Bytes per element of a dtype.
@@ -64,6 +88,21 @@ function view(dtype: DType, buffer: ArrayBuffer, length: number): TypedArray {
   }
 }
 
+const DTYPE_INDEX: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+
+function slabView(dtype: DType, buffer: ArrayBuffer, offset: number, length: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer, offset, length);
+    case 'float64':
+      return new Float64Array(buffer, offset, length);
+    case 'int32':
+      return new Int32Array(buffer, offset, length);
+    case 'bool':
+      return new Uint8Array(buffer, offset, length);
+  }
+}
+
 /**
  * Allocates, frees and pools the typed arrays of one backend. Large buffers are kept in
  * size buckets when freed, because fresh large `ArrayBuffer`s cost page faults on first touch;
@@ -87,14 +126,29 @@ export class StoragePool {
   private live = 0;
   private peak = 0;
   private hits = 0;
+  // NOTE: a fresh ArrayBuffer per tiny tensor dominates per-op cost (allocation and GC of backing
+  // stores); small storages are views into a shared slab, and freed ones are reused as they are.
+  private slab = new ArrayBuffer(SLAB_BYTES);
+  private slabOffset = 0;
+  private readonly smallFree: Map<number, TypedArray[]>[] = [new Map(), new Map(), new Map(), new Map()];
+  private epoch: Epoch;
+  private epochAllocs = 0;
+  // NOTE: storages that become unreachable without dispose are reclaimed by the garbage collector
+  // (the backend declares `garbageCollected`); these registries only correct the accounting.
+  private readonly collected = new FinalizationRegistry<EpochStats | { bytes: number }>((held) => {
+    this.inUse -= held.bytes;
+    this.live -= 'count' in held ? held.count : 1;
+  });
 
   constructor(options: PoolOptions) {
     this.minPooled = options.minPooledBytes ?? 65536;
     this.maxReserved = options.maxReservedBytes ?? 512 * 2 ** 20;
+    this.epoch = this.newEpoch();
   }
 
   alloc(dtype: DType, length: number): CpuStorage {
     const bytes = length * BYTES[dtype];
+    if (bytes <= SMALL_BYTES) return this.allocSmall(dtype, length, bytes);
     let capacity = bytes;
     let buffer: ArrayBuffer | undefined;
     if (bytes >= this.minPooled) {
@@ -113,15 +167,32 @@ export class StoragePool {
     this.inUse += bytes;
     this.live++;
     if (this.inUse > this.peak) this.peak = this.inUse;
-    return { dtype, length, data, capacityBytes: capacity, freed: false };
+    const storage: CpuStorage = { dtype, length, data, capacityBytes: capacity, freed: false, epoch: null };
+    this.collected.register(storage, { bytes }, storage);
+    return storage;
   }
 
   free(storage: Storage): void {
     const s = storage as CpuStorage;
     if (s.freed) return;
     s.freed = true;
-    this.inUse -= s.length * BYTES[s.dtype];
+    const bytes = s.length * BYTES[s.dtype];
+    this.inUse -= bytes;
     this.live--;
+    if (s.epoch !== null) {
+      s.epoch.stats.bytes -= bytes;
+      s.epoch.stats.count--;
+    } else this.collected.unregister(s);
+    if (bytes <= SMALL_BYTES) {
+      const lists = this.smallFree[DTYPE_INDEX[s.dtype]]!;
+      let list = lists.get(s.length);
+      if (list === undefined) {
+        list = [];
+        lists.set(s.length, list);
+      }
+      if (list.length < SMALL_FREE_LIMIT) list.push(s.data);
+      return;
+    }
     const buffer = s.data.buffer as ArrayBuffer;
     if (s.capacityBytes >= this.minPooled && buffer.byteLength === s.capacityBytes) {
       if (s.capacityBytes > this.maxReserved) return;
@@ -152,6 +223,40 @@ export class StoragePool {
     this.buckets.clear();
     this.order.length = 0;
     this.reserved = 0;
+  }
+
+  private allocSmall(dtype: DType, length: number, bytes: number): CpuStorage {
+    const list = this.smallFree[DTYPE_INDEX[dtype]]!.get(length);
+    let data = list?.pop();
+    if (data !== undefined) {
+      data.fill(0);
+      this.hits++;
+    } else {
+      const aligned = (this.slabOffset + 7) & ~7;
+      if (aligned + bytes > SLAB_BYTES) {
+        this.slab = new ArrayBuffer(SLAB_BYTES);
+        this.slabOffset = 0;
+      } else this.slabOffset = aligned;
+      data = slabView(dtype, this.slab, this.slabOffset, length);
+      this.slabOffset += bytes;
+    }
+    this.inUse += bytes;
+    this.live++;
+    if (this.inUse > this.peak) this.peak = this.inUse;
+    if (++this.epochAllocs >= EPOCH_SIZE) {
+      this.epochAllocs = 0;
+      this.epoch = this.newEpoch();
+    }
+    const epoch = this.epoch;
+    epoch.stats.bytes += bytes;
+    epoch.stats.count++;
+    return { dtype, length, data, capacityBytes: bytes, freed: false, epoch };
+  }
+
+  private newEpoch(): Epoch {
+    const epoch: Epoch = { stats: { bytes: 0, count: 0 } };
+    this.collected.register(epoch, epoch.stats);
+    return epoch;
   }
 
   private take(capacity: number): ArrayBuffer | undefined {

@@ -1,8 +1,8 @@
 // The contract types and helpers this backend uses, from @kiln/tensor's public entry.
 export {
   type Backend,
-  type BackendInfo,
   BackendError,
+  type BackendInfo,
   type BinaryOp,
   type Conv2dParams,
   type DType,

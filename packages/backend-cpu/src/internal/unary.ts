@@ -1,6 +1,6 @@
 import { type Elems, elemsOf } from './elems.js';
 import { erf } from './erf.js';
-import { contiguousStrides } from './shape.js';
+import { contiguousStrides, flatStride, sizeOf } from './shape.js';
 import { forEachRow } from './strided.js';
 import type { Out, UnaryOp, View } from './tensor-types.js';
 
@@ -29,6 +29,11 @@ export function unary(op: UnaryOp, x: View, out: Out): void {
   const xd = elemsOf(x);
   const od = elemsOf(out);
   const int = od instanceof Int32Array;
+  const xs = flatStride(x.shape, x.strides);
+  if (xs >= 0) {
+    unaryRow(op, int, xd, x.offset, xs, od, out.offset, sizeOf(out.shape));
+    return;
+  }
   forEachRow(
     out.shape,
     [contiguousStrides(out.shape), x.strides],

@@ -298,7 +298,13 @@ export interface OptionalKernels {
    * `out = activation(a @ b + bias)` for 2-D `a` [m, k] and `b` [k, n] (strided, so transposed
    * operands cost no copy), `bias` [n] or null.
    */
-  matmulBiasActivation?(a: View, b: View, bias: View | null, activation: 'none' | 'relu' | 'gelu', out: Out): void;
+  matmulBiasActivation?(
+    a: View,
+    b: View,
+    bias: View | null,
+    activation: 'none' | 'relu' | 'gelu',
+    out: Out,
+  ): void;
   /**
    * One Adam/AdamW step in place on contiguous float storages of equal length. `step` is the
    * 1-based step count after increment.
@@ -361,6 +367,14 @@ export interface Backend {
   readonly dtypes: readonly DType[];
   /** Accelerated kernels this backend offers; missing ones fall back to core decompositions. */
   readonly kernels: OptionalKernels;
+  /**
+   * True when storages are ordinary garbage-collected memory (typed arrays) that the JavaScript
+   * engine reclaims by itself once unreachable. The core then skips its per-storage
+   * `FinalizationRegistry` (a measurable part of a small op's cost) and calls `free` only for
+   * explicitly disposed storages; the backend accounts for collected ones itself. Absent or false:
+   * the core frees unreachable storages through its registry.
+   */
+  readonly garbageCollected?: boolean;
 
   /** Facts about the backend (threads, notes). */
   info(): BackendInfo;

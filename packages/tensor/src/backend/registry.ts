@@ -1,5 +1,5 @@
-import { DeviceError, BackendError } from '../errors/errors.js';
-import { KERNEL_SPEC_VERSION, type Backend, type MemoryInfo } from './contract.js';
+import { BackendError, DeviceError } from '../errors/errors.js';
+import { type Backend, KERNEL_SPEC_VERSION, type MemoryInfo } from './contract.js';
 
 const backends = new Map<string, Backend>();
 let defaultDevice: string | null = null;
@@ -24,7 +24,9 @@ export function registerBackend(backend: Backend): void {
   }
   for (const required of ['float32', 'int32', 'bool'] as const) {
     if (!backend.dtypes.includes(required)) {
-      throw new BackendError(`registerBackend: backend '${backend.name}' does not support required dtype ${required}`);
+      throw new BackendError(
+        `registerBackend: backend '${backend.name}' does not support required dtype ${required}`,
+      );
     }
   }
   backends.set(backend.name, backend);

@@ -1,5 +1,5 @@
-import type { Tensor } from './tensor.js';
 import type { OpAttrs, OpName } from './op-attrs.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * What the autograd layer installs above the backends (PyTorch's Autograd dispatch key).
@@ -20,14 +20,23 @@ export interface AutogradHook {
    * Records `op` applied to `inputs` (null for non-tensor arguments) producing `outputs`, with the
    * op's attributes. Called only when grad mode is on and an input requires grad.
    */
-  record<K extends OpName>(op: K, inputs: readonly (Tensor | null)[], outputs: readonly Tensor[], attrs: OpAttrs[K]): void;
+  record<K extends OpName>(
+    op: K,
+    inputs: readonly (Tensor | null)[],
+    outputs: readonly Tensor[],
+    attrs: OpAttrs[K],
+  ): void;
   /**
    * Called before an in-place op writes into `target`, so autograd can refuse it (a leaf that
    * requires grad, in grad mode) PyTorch's way.
    */
   checkInPlace(target: Tensor, op: string): void;
   /** `t.backward(gradient, options)`. */
-  backward(t: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean; createGraph?: boolean }): void;
+  backward(
+    t: Tensor,
+    gradient: Tensor | undefined,
+    options: { retainGraph?: boolean; createGraph?: boolean },
+  ): void;
 }
 
 let hook: AutogradHook | null = null;
@@ -66,7 +75,11 @@ export function needsRecord1(a: Tensor): boolean {
 
 /** Whether an op on these inputs must be recorded. @internal */
 export function needsRecord2(a: Tensor | null, b: Tensor | null): boolean {
-  return hook !== null && ((a !== null && a.requiresGrad) || (b !== null && b.requiresGrad)) && hook.isGradEnabled();
+  return (
+    hook !== null &&
+    ((a !== null && a.requiresGrad) || (b !== null && b.requiresGrad)) &&
+    hook.isGradEnabled()
+  );
 }
 
 /** Whether an op on these inputs must be recorded. @internal */

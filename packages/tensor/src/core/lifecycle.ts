@@ -4,6 +4,7 @@ interface Cell {
   readonly backend: Backend;
   readonly storage: Storage;
   freed: boolean;
+  readonly registered: boolean;
 }
 
 /**
@@ -22,7 +23,7 @@ export class StorageHandle {
     readonly backend: Backend,
     readonly storage: Storage,
   ) {
-    this.cell = { backend, storage, freed: false };
+    this.cell = { backend, storage, freed: false, registered: backend.garbageCollected !== true };
   }
 
   get freed(): boolean {
@@ -42,7 +43,7 @@ const registry = new FinalizationRegistry<Cell>((cell) => {
 /** Wraps a fresh storage so that it is freed on dispose or when unreachable. @internal */
 export function track(backend: Backend, storage: Storage): StorageHandle {
   const handle = new StorageHandle(backend, storage);
-  registry.register(handle, handle.cell, handle);
+  if (handle.cell.registered) registry.register(handle, handle.cell, handle);
   return handle;
 }
 
@@ -52,6 +53,6 @@ export function release(handle: StorageHandle): void {
   if (cell.freed) return;
   if (--handle.refs > 0) return;
   cell.freed = true;
-  registry.unregister(handle);
+  if (cell.registered) registry.unregister(handle);
   handle.backend.free(handle.storage);
 }

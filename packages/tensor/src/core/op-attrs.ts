@@ -1,5 +1,6 @@
 import type { ActivationOpAttrs } from '../ops/activation.js';
 import type { BinaryOpAttrs } from '../ops/binary.js';
+import type { DeviceOpAttrs } from '../ops/device.js';
 import type { IndexingOpAttrs } from '../ops/indexing.js';
 import type { JoinOpAttrs } from '../ops/join.js';
 import type { LinalgOpAttrs } from '../ops/linalg.js';
@@ -36,7 +37,8 @@ export interface OpAttrs
     ConvOpAttrs,
     PoolOpAttrs,
     NormOpAttrs,
-    SoftmaxOpAttrs {}
+    SoftmaxOpAttrs,
+    DeviceOpAttrs {}
 
 /**
  * The name of a recorded (differentiable) op.

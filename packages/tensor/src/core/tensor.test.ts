@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Generator,
   arange,
   eye,
   full,
+  Generator,
   linspace,
   manualSeed,
   memory,
@@ -29,18 +29,35 @@ describe('creation', () => {
     expect(tensor([1, 2.5]).dtype).toBe('float32');
     expect(tensor([true, false]).dtype).toBe('bool');
     expect(tensor(3.5).shape).toEqual([]);
-    expect(tensor([[1, 2], [3, 4]], { dtype: 'float64' }).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'float64' },
+      ).toArray(),
+    ).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(tensor(new Float64Array([1, 2])).dtype).toBe('float64');
   });
   it('builds the standard factories', () => {
-    expect(zeros([2, 3]).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(zeros([2, 3]).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(ones([2]).toArray()).toEqual([1, 1]);
     expect(full([2], 7).dtype).toBe('int32');
     expect(full([2], 0.5).toArray()).toEqual([0.5, 0.5]);
     expect(arange(0, 5, 1).toArray()).toEqual([0, 1, 2, 3, 4]);
     expect(arange(1, 2, 0.25).toArray()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(linspace(0, 1, 5).toArray()).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(zeros([0, 3]).numel()).toBe(0);
   });
   it('makes random tensors reproducible by seed', () => {
@@ -75,11 +92,26 @@ describe('creation', () => {
 describe('views share storage and never copy', () => {
   it('transpose, permute, slice, select, expand, reshape are views', () => {
     const x = arange(0, 24, 1, { dtype: 'float32' }).reshape([2, 3, 4]);
-    const views = [x.transpose(0, 2), x.permute([1, 2, 0]), x.narrow(2, 1, 2), x.select(1, 1), x.unsqueeze(0).expand([3, 2, 3, 4]), x.reshape([6, 4]), x.flatten(1)];
+    const views = [
+      x.transpose(0, 2),
+      x.permute([1, 2, 0]),
+      x.narrow(2, 1, 2),
+      x.select(1, 1),
+      x.unsqueeze(0).expand([3, 2, 3, 4]),
+      x.reshape([6, 4]),
+      x.flatten(1),
+    ];
     for (const v of views) expect(v.storage).toBe(x.storage);
     expect(x.transpose(0, 2).isContiguous()).toBe(false);
-    expect(x.select(1, 1).toArray()).toEqual([[4, 5, 6, 7], [16, 17, 18, 19]]);
-    expect(x.narrow(2, 1, 2).select(0, 0).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(x.select(1, 1).toArray()).toEqual([
+      [4, 5, 6, 7],
+      [16, 17, 18, 19],
+    ]);
+    expect(x.narrow(2, 1, 2).select(0, 0).toArray()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
     expect(x.slice(2, 0, 4, { step: 2 }).select(0, 1).select(0, 0).toArray()).toEqual([12, 14]);
   });
   it('reshape of a non-viewable layout copies, view refuses', () => {
@@ -94,12 +126,22 @@ describe('views share storage and never copy', () => {
     const col = x.select(1, 1);
     const v0 = x.version;
     col.add_(5);
-    expect(x.toArray()).toEqual([[0, 5, 0], [0, 5, 0]]);
+    expect(x.toArray()).toEqual([
+      [0, 5, 0],
+      [0, 5, 0],
+    ]);
     expect(x.version).toBe(v0 + 1);
     x.t().mul_(2);
-    expect(x.toArray()).toEqual([[0, 10, 0], [0, 10, 0]]);
-    expect(() => ones([3]).add_(ones([2, 3]))).toThrow(/output with shape \[3\] doesn't match the broadcast shape \[2, 3\]/);
-    expect(() => tensor([1, 2]).mul_(0.5)).toThrow(/result type float32 can't be cast to the desired output type int32/);
+    expect(x.toArray()).toEqual([
+      [0, 10, 0],
+      [0, 10, 0],
+    ]);
+    expect(() => ones([3]).add_(ones([2, 3]))).toThrow(
+      /output with shape \[3\] doesn't match the broadcast shape \[2, 3\]/,
+    );
+    expect(() => tensor([1, 2]).mul_(0.5)).toThrow(
+      /result type float32 can't be cast to the desired output type int32/,
+    );
   });
   it('squeeze/unsqueeze/flatten agree with reshape on random shapes', () => {
     fc.assert(
@@ -132,14 +174,32 @@ describe('type promotion', () => {
 describe('printing', () => {
   it('prints like PyTorch', () => {
     expect(tensor([1, 2.5]).toString()).toBe('tensor([1.0000, 2.5000])');
-    expect(tensor([[1, 2], [3, 4]]).float().toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ])
+        .float()
+        .toString(),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     expect(tensor([true, false]).toString()).toBe('tensor([ True, False])');
     expect(tensor([1e-5, 1]).toString()).toBe('tensor([1.0000e-05, 1.0000e+00])');
     expect(tensor(3.5).toString()).toBe('tensor(3.5000)');
     expect(tensor([1, 2], { dtype: 'float64' }).toString()).toBe('tensor([1., 2.], dtype=float64)');
     expect(tensor([-1.5, 100.25]).toString()).toBe('tensor([ -1.5000, 100.2500])');
     expect(
-      tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]).float().toString(),
+      tensor([
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ])
+        .float()
+        .toString(),
     ).toBe('tensor([[[1., 2.],\n         [3., 4.]],\n\n        [[5., 6.],\n         [7., 8.]]])');
   });
 });
