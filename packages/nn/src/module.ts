@@ -388,14 +388,22 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   registerForwardHook(hook: ForwardHook<I, O>): { remove(): void } {
     const h = hook as (module: unknown, input: unknown, output: unknown) => unknown;
     this.forwardHooks.push(h);
-    return { remove: () => void (this.forwardHooks = this.forwardHooks.filter((x) => x !== h)) };
+    return {
+      remove: () => {
+        this.forwardHooks = this.forwardHooks.filter((x) => x !== h);
+      },
+    };
   }
 
   /** Registers a hook run before every `call`; returns a remover. */
   registerForwardPreHook(hook: ForwardPreHook<I, O>): { remove(): void } {
     const h = hook as (module: unknown, input: unknown) => unknown;
     this.forwardPreHooks.push(h);
-    return { remove: () => void (this.forwardPreHooks = this.forwardPreHooks.filter((x) => x !== h)) };
+    return {
+      remove: () => {
+        this.forwardPreHooks = this.forwardPreHooks.filter((x) => x !== h);
+      },
+    };
   }
 
   /** The part of the printout inside the parentheses (layers override it). */

@@ -292,6 +292,11 @@ export class ConvTranspose2d extends ConvBase {
         `ConvTranspose2d: only 'zeros' paddingMode is supported (got '${String(options.paddingMode)}')`,
       );
     }
+    if (typeof options.padding === 'string') {
+      throw new ValueError(
+        `ConvTranspose2d: padding must be a number or a pair (got '${String(options.padding)}')`,
+      );
+    }
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options, true);
   }
 

@@ -97,7 +97,7 @@ export class Embedding extends Module {
    * ```ts
    * import { Embedding } from '@kiln/nn';
    * import { tensor } from '@kiln/autograd';
-   * const emb = Embedding.fromPretrained(tensor([[1, 2], [3, 4]]));
+   * const emb = Embedding.fromPretrained(tensor([[1, 2], [3, 4]], { dtype: 'float32' }));
    * emb.call(tensor([1], { dtype: 'int32' })).toArray(); // [[3, 4]]
    * ```
    */

@@ -146,7 +146,7 @@ abstract class BatchNormBase extends Module {
  * import { BatchNorm1d } from '@kiln/nn';
  * import { tensor } from '@kiln/autograd';
  * const bn = new BatchNorm1d(1);
- * bn.call(tensor([[1], [3]]));
+ * bn.call(tensor([[1], [3]], { dtype: 'float32' }));
  * bn.runningMean?.toArray(); // [0.2]
  * bn.eval().call(tensor([[0.2]])).toArray(); // [[0]]
  * ```
@@ -207,7 +207,7 @@ export interface LayerNormOptions extends FactoryOptions {
  * ```ts
  * import { LayerNorm } from '@kiln/nn';
  * import { tensor } from '@kiln/autograd';
- * new LayerNorm(2).call(tensor([[1, 3]])).toArray(); // [[-0.999995, 0.999995]]
+ * new LayerNorm(2).call(tensor([[1, 3]], { dtype: 'float32' })).toArray(); // [[-0.999995, 0.999995]]
  * ```
  */
 export class LayerNorm extends Module {

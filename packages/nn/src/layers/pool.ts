@@ -79,9 +79,11 @@ export interface AvgPool1dOptions {
  * new AvgPool2d(2, o);
  * ```
  */
-export interface AvgPool2dOptions extends AvgPool1dOptions {
+export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
   divisorOverride?: number | null;
 }
 
@@ -93,7 +95,7 @@ export interface AvgPool2dOptions extends AvgPool1dOptions {
  * ```ts
  * import { MaxPool1d } from '@kiln/nn';
  * import { tensor } from '@kiln/autograd';
- * new MaxPool1d(2).call(tensor([[[1, 3, 2, 0]]])).toArray(); // [[[3, 2]]]
+ * new MaxPool1d(2).call(tensor([[[1, 3, 2, 0]]], { dtype: 'float32' })).toArray(); // [[[3, 2]]]
  * ```
  */
 export class MaxPool1d extends Module {
@@ -176,7 +178,7 @@ export class MaxPool2d extends Module {
  * ```ts
  * import { AvgPool1d } from '@kiln/nn';
  * import { tensor } from '@kiln/autograd';
- * new AvgPool1d(2).call(tensor([[[1, 3, 2, 0]]])).toArray(); // [[[2, 1]]]
+ * new AvgPool1d(2).call(tensor([[[1, 3, 2, 0]]], { dtype: 'float32' })).toArray(); // [[[2, 1]]]
  * ```
  */
 export class AvgPool1d extends Module {

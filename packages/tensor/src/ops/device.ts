@@ -1,8 +1,17 @@
+import { needsRecord1, record } from '../core/dispatch.js';
 import { DTYPES, type DType, isFloatingDType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { DTypeError, ValueError } from '../errors/errors.js';
 import { alive, backendFor, checkBackendDType, newTensor } from '../internal/make.js';
 import { contiguous } from './shape.js';
+
+/** Conversions recorded for autograd (inputs `[x]`): the gradient converts back. */
+export interface DeviceOpAttrs {
+  /** `cast`/`to(dtype)` to a float dtype. */
+  cast: { inputDType: DType };
+  /** `to(device)`. */
+  toDevice: { inputDevice: string };
+}
 
 /** Sets `requiresGrad` on a leaf, with PyTorch's checks. @internal */
 export function setRequiresGrad<T extends Tensor>(t: T, requiresGrad: boolean): T {
@@ -45,6 +54,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   checkBackendDType('cast', backend, dtype);
   const out = newTensor(backend, dtype, x.shape);
   if (out.numel() > 0) backend.cast(x, out.out_());
+  if (isFloatingDType(dtype) && needsRecord1(x)) record('cast', [x], [out], { inputDType: x.dtype });
   return out;
 }
 
@@ -77,5 +87,6 @@ export function to(x: Tensor, deviceOrDType: string): Tensor {
     target.write(out.storage, source.readSync(src.storage, src.offset, n));
   }
   if (src !== x) src.dispose();
+  if (needsRecord1(x)) record('toDevice', [x], [out], { inputDevice: x.device });
   return out;
 }

@@ -4,7 +4,7 @@ import { broadcastStrides, formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { DTypeError, ShapeError, ValueError } from '../errors/errors.js';
 import { alive, commonBackend, newTensor } from '../internal/make.js';
-import { type Generator, defaultGenerator } from '../random/generator.js';
+import { defaultGenerator, type Generator } from '../random/generator.js';
 import { cast, to } from './device.js';
 
 /**
@@ -52,23 +52,30 @@ export function binaryInPlace<T extends Tensor>(self: T, op: string, result: Ten
   let src = result;
   if (result.dtype !== self.dtype) {
     if (promoteTypes(result.dtype, self.dtype) !== self.dtype) {
-      throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`);
+      throw new DTypeError(
+        `${op}: result type ${result.dtype} can't be cast to the desired output type ${self.dtype}`,
+      );
     }
     src = cast(result, self.dtype);
   }
-  writeInto(self, src);
-  if (src !== result) src.dispose();
   if (result.gradFn !== null) {
-    // The result's node now describes `self`: later ops see self's new history.
+    // NOTE: autograd adopts before the write, while `self` still holds the values (and history)
+    // its node may have saved. The result's node then describes `self`.
+    adoptOutput(result, self);
     self.gradFn = result.gradFn;
     self._requiresGrad = true;
     self._outputIndex = result._outputIndex;
-    adoptOutput(result, self);
-  } else result.dispose();
+  }
+  writeInto(self, src);
+  if (src !== result) src.dispose();
+  result.dispose();
   return self;
 }
 
-/** Lets autograd move a node's output identity from `from` to `to` (set by @kiln/autograd). */
+/**
+ * Lets autograd move a node's output identity from `from` to `to` (set by @kiln/autograd). Called
+ * before `to` is overwritten; the caller disposes `from` afterwards.
+ */
 let outputAdopter: ((from: Tensor, to: Tensor) => void) | null = null;
 
 /**
@@ -93,7 +100,8 @@ function adoptOutput(from: Tensor, to: Tensor): void {
 export function fill_<T extends Tensor>(self: T, value: number | boolean): T {
   begin(self, 'fill_');
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  if (typeof v !== 'number') throw new ValueError(`fill_: value must be a number or boolean (got ${typeof v})`);
+  if (typeof v !== 'number')
+    throw new ValueError(`fill_: value must be a number or boolean (got ${typeof v})`);
   if (!isFloatingDType(self.dtype) && !Number.isFinite(v)) {
     throw new ValueError(`fill_: value ${v} cannot be converted to type ${self.dtype} without overflow`);
   }
@@ -121,8 +129,13 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   commonBackend('copy_', self, s);
   if (!sameShape(s.shape, self.shape)) {
     const strides = broadcastStrides(s.shape, s.strides, self.shape);
-    if (s.shape.length > self.shape.length || s.shape.some((d, i) => d !== 1 && d !== self.shape[self.shape.length - s.shape.length + i])) {
-      throw new ShapeError(`copy_: the source shape ${formatShape(src.shape)} cannot be broadcast to ${formatShape(self.shape)}`);
+    if (
+      s.shape.length > self.shape.length ||
+      s.shape.some((d, i) => d !== 1 && d !== self.shape[self.shape.length - s.shape.length + i])
+    ) {
+      throw new ShapeError(
+        `copy_: the source shape ${formatShape(src.shape)} cannot be broadcast to ${formatShape(self.shape)}`,
+      );
     }
     const view = new Tensor(s.handle, s.dtype, self.shape, strides, s.offset);
     s.handle.refs++;
@@ -142,7 +155,8 @@ function randomInPlace<T extends Tensor>(
   options?: RandomInPlaceOptions,
 ): T {
   begin(self, op);
-  if (!isFloatingDType(self.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor (got ${self.dtype})`);
+  if (!isFloatingDType(self.dtype))
+    throw new DTypeError(`${op}: expected a floating-point tensor (got ${self.dtype})`);
   const n = self.numel();
   if (n === 0) return self;
   const backend = self.handle.backend;
@@ -163,13 +177,24 @@ function randomInPlace<T extends Tensor>(
 }
 
 /** Uniform fill in `[from, to)`. @internal */
-export function uniform_<T extends Tensor>(self: T, from: number, to: number, options?: RandomInPlaceOptions): T {
-  if (!(from <= to)) throw new ValueError(`uniform_: expects to return a [from, to) range, but found from=${from} > to=${to}`);
+export function uniform_<T extends Tensor>(
+  self: T,
+  from: number,
+  to: number,
+  options?: RandomInPlaceOptions,
+): T {
+  if (!(from <= to))
+    throw new ValueError(`uniform_: expects to return a [from, to) range, but found from=${from} > to=${to}`);
   return randomInPlace(self, 'uniform_', 'uniform', to - from, from, options);
 }
 
 /** Normal fill. @internal */
-export function normal_<T extends Tensor>(self: T, mean: number, std: number, options?: RandomInPlaceOptions): T {
+export function normal_<T extends Tensor>(
+  self: T,
+  mean: number,
+  std: number,
+  options?: RandomInPlaceOptions,
+): T {
   if (!(std >= 0)) throw new ValueError(`normal_: expects std >= 0.0, but found std ${std}`);
   return randomInPlace(self, 'normal_', 'normal', std, mean, options);
 }
