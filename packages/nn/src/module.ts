@@ -29,14 +29,17 @@ export interface LoadResult {
  */
 export type AnyModule = Module<never, unknown>;
 
-/** A hook run after `forward`: may return a replacement output. */
-export type ForwardHook<I extends unknown[], O> = (
-  module: Module<I, O>,
-  input: I,
-  output: O,
-) => O | undefined | void;
-/** A hook run before `forward`: may return replacement inputs. */
-export type ForwardPreHook<I extends unknown[], O> = (module: Module<I, O>, input: I) => I | undefined | void;
+/**
+ * A hook run after `forward`: it sees the module, its inputs and output, and may return a
+ * replacement output (anything but undefined). Loosely typed, like PyTorch's hooks, so that every
+ * module stays assignable to {@link AnyModule}.
+ */
+export type ForwardHook = (module: AnyModule, input: readonly unknown[], output: unknown) => unknown;
+/** A hook run before `forward`: may return replacement inputs (an array). */
+export type ForwardPreHook = (
+  module: AnyModule,
+  input: readonly unknown[],
+) => readonly unknown[] | undefined | void;
 
 function checkName(kind: string, name: string, owner: Module<never, unknown>): void {
   if (typeof name !== 'string') throw new ValueError(`${kind} name should be a string (got ${typeof name})`);
@@ -81,9 +84,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   private readonly bufs = new Map<string, Tensor | null>();
   private readonly nonPersistent = new Set<string>();
   private readonly mods = new Map<string, Module<never, unknown> | null>();
-  // NOTE: stored untyped so that Module<I, O> stays assignable to AnyModule (hooks are contravariant).
-  private forwardHooks: ((module: unknown, input: unknown, output: unknown) => unknown)[] = [];
-  private forwardPreHooks: ((module: unknown, input: unknown) => unknown)[] = [];
+  private forwardHooks: ForwardHook[] = [];
+  private forwardPreHooks: ForwardPreHook[] = [];
 
   /** The computation; call the module with `call(...)` so hooks run. */
   abstract forward(...input: I): O;
@@ -91,13 +93,14 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   /** Runs pre-hooks, `forward`, then hooks (PyTorch's `module(x)`). */
   call(...input: I): O {
     let args = input;
+    const self = this as unknown as AnyModule;
     for (const hook of this.forwardPreHooks) {
-      const r = hook(this, args);
-      if (r !== undefined) args = r as I;
+      const r = hook(self, args);
+      if (r !== undefined) args = r as unknown as I;
     }
     let out = this.forward(...args);
     for (const hook of this.forwardHooks) {
-      const r = hook(this, args, out);
+      const r = hook(self, args, out);
       if (r !== undefined) out = r as O;
     }
     return out;
@@ -385,8 +388,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /** Registers a hook run after every `call`; returns a remover. */
-  registerForwardHook(hook: ForwardHook<I, O>): { remove(): void } {
-    const h = hook as (module: unknown, input: unknown, output: unknown) => unknown;
+  registerForwardHook(hook: ForwardHook): { remove(): void } {
+    const h = hook;
     this.forwardHooks.push(h);
     return {
       remove: () => {
@@ -396,8 +399,8 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   /** Registers a hook run before every `call`; returns a remover. */
-  registerForwardPreHook(hook: ForwardPreHook<I, O>): { remove(): void } {
-    const h = hook as (module: unknown, input: unknown) => unknown;
+  registerForwardPreHook(hook: ForwardPreHook): { remove(): void } {
+    const h = hook;
     this.forwardPreHooks.push(h);
     return {
       remove: () => {

@@ -60,6 +60,21 @@ describe('MaxPool', () => {
     expect(new MaxPool1d(2, { stride: 1 }).call(ft([[1, 3, 2]])).toArray()).toEqual([[3, 3]]);
   });
 
+  it('returns the maxima and their flat indices with returnIndices', () => {
+    const [y, idx] = new MaxPool2d(2, { returnIndices: true }).call(grid);
+    expect(y.shape).toEqual([1, 1, 2, 2]);
+    expect(idx.toArray()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
+    const [, idx1] = new MaxPool1d(2, { returnIndices: true }).call(ft([[[1, 3, 2, 0]]]));
+    expect(idx1.toArray()).toEqual([[[1, 2]]]);
+  });
+
   it('names the layer and the shape on a wrong rank', () => {
     expect(() => new MaxPool2d(2).call(randn([4, 4]))).toThrow(ShapeError);
     expect(() => new MaxPool2d(2).call(randn([4, 4]))).toThrow(

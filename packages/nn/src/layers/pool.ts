@@ -15,6 +15,9 @@ type Pair = number | readonly [number, number];
 const show = (v: Pair | null | readonly (number | null)[]): string =>
   typeof v === 'number' || v === null ? String(v) : `[${v.join(', ')}]`;
 
+/** What a max pool returns: the maxima, or with `returnIndices` the maxima and their indices. */
+type MaxPoolOutput<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
+
 const LAYOUT_1D = '(C, L) or (N, C, L)';
 const LAYOUT_2D = '(C, H, W) or (N, C, H, W)';
 
@@ -28,11 +31,13 @@ const LAYOUT_2D = '(C, H, W) or (N, C, H, W)';
  * new MaxPool1d(3, o);
  * ```
  */
-export interface MaxPool1dOptions {
+export interface MaxPool1dOptions<R extends boolean = boolean> {
   stride?: number | null;
   padding?: number;
   dilation?: number;
   ceilMode?: boolean;
+  /** Also return the flat index of each maximum within its plane (for unpooling). */
+  returnIndices?: R;
 }
 
 /**
@@ -45,11 +50,13 @@ export interface MaxPool1dOptions {
  * new MaxPool2d(3, o);
  * ```
  */
-export interface MaxPool2dOptions {
+export interface MaxPool2dOptions<R extends boolean = boolean> {
   stride?: Pair | null;
   padding?: Pair;
   dilation?: Pair;
   ceilMode?: boolean;
+  /** Also return the flat index of each maximum within its plane (for unpooling). */
+  returnIndices?: R;
 }
 
 /**
@@ -88,8 +95,8 @@ export interface AvgPool2dOptions {
 }
 
 /**
- * 1-D max pooling over `[N, C, L]` (or `[C, L]`), as `torch.nn.MaxPool1d`. For the indices of
- * the maxima call `maxPool1d` with `returnIndices: true`.
+ * 1-D max pooling over `[N, C, L]` (or `[C, L]`), as `torch.nn.MaxPool1d`. With
+ * `returnIndices: true` it returns `[maxima, indices]`.
  *
  * @example
  * ```ts
@@ -98,30 +105,36 @@ export interface AvgPool2dOptions {
  * new MaxPool1d(2).call(tensor([[[1, 3, 2, 0]]], { dtype: 'float32' })).toArray(); // [[[3, 2]]]
  * ```
  */
-export class MaxPool1d extends Module {
+export class MaxPool1d<R extends boolean = false> extends Module<[Tensor], MaxPoolOutput<R>> {
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly dilation: number;
   readonly ceilMode: boolean;
+  readonly returnIndices: R;
 
-  constructor(kernelSize: number, options: MaxPool1dOptions = {}) {
+  constructor(kernelSize: number, options: MaxPool1dOptions<R> = {}) {
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
     this.dilation = options.dilation ?? 1;
     this.ceilMode = options.ceilMode ?? false;
+    this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor): MaxPoolOutput<R> {
     checkRank('MaxPool1d', x, [2, 3], LAYOUT_1D);
-    return maxPool1d(x, this.kernelSize, {
+    const common = {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
-    });
+    };
+    const out = this.returnIndices
+      ? maxPool1d(x, this.kernelSize, { ...common, returnIndices: true })
+      : maxPool1d(x, this.kernelSize, common);
+    return out as MaxPoolOutput<R>;
   }
 
   override extraRepr(): string {
@@ -130,8 +143,8 @@ export class MaxPool1d extends Module {
 }
 
 /**
- * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`), as `torch.nn.MaxPool2d`. For the indices
- * of the maxima call `maxPool2d` with `returnIndices: true`.
+ * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`), as `torch.nn.MaxPool2d`. With
+ * `returnIndices: true` it returns `[maxima, indices]` (flat indices within each `H × W` plane).
  *
  * @example
  * ```ts
@@ -140,30 +153,36 @@ export class MaxPool1d extends Module {
  * new MaxPool2d(2).call(randn([1, 3, 28, 28])).shape; // [1, 3, 14, 14]
  * ```
  */
-export class MaxPool2d extends Module {
+export class MaxPool2d<R extends boolean = false> extends Module<[Tensor], MaxPoolOutput<R>> {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
   readonly dilation: Pair;
   readonly ceilMode: boolean;
+  readonly returnIndices: R;
 
-  constructor(kernelSize: Pair, options: MaxPool2dOptions = {}) {
+  constructor(kernelSize: Pair, options: MaxPool2dOptions<R> = {}) {
     super();
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
     this.dilation = options.dilation ?? 1;
     this.ceilMode = options.ceilMode ?? false;
+    this.returnIndices = (options.returnIndices ?? false) as R;
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor): MaxPoolOutput<R> {
     checkRank('MaxPool2d', x, [3, 4], LAYOUT_2D);
-    return maxPool2d(x, this.kernelSize, {
+    const common = {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
-    });
+    };
+    const out = this.returnIndices
+      ? maxPool2d(x, this.kernelSize, { ...common, returnIndices: true })
+      : maxPool2d(x, this.kernelSize, common);
+    return out as MaxPoolOutput<R>;
   }
 
   override extraRepr(): string {

@@ -1,6 +1,6 @@
-import { ValueError } from '@kiln/autograd';
 import type { Tensor } from '@kiln/autograd';
-import { type SafetensorsDict, type SerializeOptions, deserialize, serialize } from './format.js';
+import { ValueError } from '@kiln/autograd';
+import { deserialize, type SafetensorsDict, type SerializeOptions, serialize } from './format.js';
 
 interface NodeFs {
   readFile(path: string): Promise<Uint8Array>;
@@ -16,7 +16,9 @@ async function nodeFs(op: string): Promise<NodeFs> {
   try {
     return (await import(/* @vite-ignore */ FS_MODULE)) as NodeFs;
   } catch {
-    throw new ValueError(`${op}: file access needs Node.js\nhelp: in a browser use serialize()/deserialize() on an ArrayBuffer`);
+    throw new ValueError(
+      `${op}: file access needs Node.js\nhelp: in a browser use serialize()/deserialize() on an ArrayBuffer`,
+    );
   }
 }
 
@@ -30,7 +32,11 @@ async function nodeFs(op: string): Promise<NodeFs> {
  * await save(new Linear(4, 2).stateDict(), '/tmp/linear.safetensors');
  * ```
  */
-export async function save(tensors: Map<string, Tensor> | Record<string, Tensor>, path: string, options: SerializeOptions = {}): Promise<void> {
+export async function save(
+  tensors: Map<string, Tensor> | Record<string, Tensor>,
+  path: string,
+  options: SerializeOptions = {},
+): Promise<void> {
   const bytes = serialize(tensors, options);
   const fs = await nodeFs('save');
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;

@@ -1,4 +1,4 @@
-import { type DType, type Tensor, ValueError, fromTypedArray, isTensor } from '@kiln/autograd';
+import { type DType, fromTypedArray, isTensor, type Tensor, ValueError } from '@kiln/autograd';
 
 /**
  * Element types of the safetensors format that Kiln reads. F16/BF16 load as float32, I64 and the
@@ -12,8 +12,24 @@ import { type DType, type Tensor, ValueError, fromTypedArray, isTensor } from '@
  */
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const ITEM_SIZE: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
-const NATURAL: Record<DType, SafetensorsDType> = { float64: 'F64', float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const ITEM_SIZE: Record<SafetensorsDType, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+const NATURAL: Record<DType, SafetensorsDType> = {
+  float64: 'F64',
+  float32: 'F32',
+  int32: 'I32',
+  bool: 'BOOL',
+};
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER = 100_000_000;
 
@@ -93,7 +109,12 @@ function f32ToF16(v: number): number {
   return sign | (e << 10) | (mant >> 13);
 }
 
-function decode(name: string, dtype: SafetensorsDType, view: DataView, count: number): { array: Float32Array | Float64Array | Int32Array | Uint8Array; kiln: DType } {
+function decode(
+  name: string,
+  dtype: SafetensorsDType,
+  view: DataView,
+  count: number,
+): { array: Float32Array | Float64Array | Int32Array | Uint8Array; kiln: DType } {
   switch (dtype) {
     case 'F64': {
       const a = new Float64Array(count);
@@ -131,7 +152,14 @@ function decode(name: string, dtype: SafetensorsDType, view: DataView, count: nu
     case 'U8': {
       const a = new Int32Array(count);
       for (let i = 0; i < count; i++) {
-        a[i] = dtype === 'I32' ? view.getInt32(i * 4, true) : dtype === 'I16' ? view.getInt16(i * 2, true) : dtype === 'I8' ? view.getInt8(i) : view.getUint8(i);
+        a[i] =
+          dtype === 'I32'
+            ? view.getInt32(i * 4, true)
+            : dtype === 'I16'
+              ? view.getInt16(i * 2, true)
+              : dtype === 'I8'
+                ? view.getInt8(i)
+                : view.getUint8(i);
       }
       return { array: a, kiln: 'int32' };
     }
@@ -167,42 +195,64 @@ interface Entry {
  * deserialize(serialize({ x: tensor([1.5, 2]) })).get('x')?.toArray(); // [1.5, 2]
  * ```
  */
-export function deserialize(bytes: Uint8Array | ArrayBuffer, options: { device?: string } = {}): SafetensorsDict {
+export function deserialize(
+  bytes: Uint8Array | ArrayBuffer,
+  options: { device?: string } = {},
+): SafetensorsDict {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (buf.byteLength < 8) fail(`file too short for a header length (got ${buf.byteLength} bytes, expected at least 8)`);
+  if (buf.byteLength < 8)
+    fail(`file too short for a header length (got ${buf.byteLength} bytes, expected at least 8)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = dv.getBigUint64(0, true);
-  if (headerLen > BigInt(MAX_HEADER)) fail(`header length ${headerLen} exceeds the limit of ${MAX_HEADER} bytes`);
+  if (headerLen > BigInt(MAX_HEADER))
+    fail(`header length ${headerLen} exceeds the limit of ${MAX_HEADER} bytes`);
   const n = Number(headerLen);
-  if (8 + n > buf.byteLength) fail(`header length ${n} is larger than the file (got ${buf.byteLength - 8} bytes after the length)`);
+  if (8 + n > buf.byteLength)
+    fail(`header length ${n} is larger than the file (got ${buf.byteLength - 8} bytes after the length)`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + n)));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail('header must be a JSON object');
   const dataStart = 8 + n;
   const dataLen = buf.byteLength - dataStart;
   const entries: Entry[] = [];
   let metadata: Record<string, string> | null = null;
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
+      if (
+        typeof raw !== 'object' ||
+        raw === null ||
+        Array.isArray(raw) ||
+        Object.values(raw).some((v) => typeof v !== 'string')
+      ) {
         fail('__metadata__ must map strings to strings');
       }
       metadata = { ...(raw as Record<string, string>) };
       continue;
     }
     if (typeof raw !== 'object' || raw === null) fail(`entry '${name}' must be an object`);
-    const { dtype, shape, data_offsets: offsets } = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) {
-      fail(`tensor '${name}' has unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`);
+      fail(
+        `tensor '${name}' has unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(ITEM_SIZE).join(', ')})`,
+      );
     }
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      offsets.some((o) => !Number.isSafeInteger(o) || o < 0)
+    ) {
       fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
@@ -210,25 +260,46 @@ export function deserialize(bytes: Uint8Array | ArrayBuffer, options: { device?:
     const size = ITEM_SIZE[dtype as SafetensorsDType];
     if (end < begin) fail(`tensor '${name}' has data_offsets [${begin}, ${end}] that end before they begin`);
     if (end - begin !== count * size) {
-      fail(`tensor '${name}' of shape [${(shape as number[]).join(', ')}] and dtype ${dtype} needs ${count * size} bytes (data_offsets give ${end - begin})`);
+      fail(
+        `tensor '${name}' of shape [${(shape as number[]).join(', ')}] and dtype ${dtype} needs ${count * size} bytes (data_offsets give ${end - begin})`,
+      );
     }
-    if (end > dataLen) fail(`tensor '${name}' data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes)`);
+    if (end > dataLen)
+      fail(
+        `tensor '${name}' data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes)`,
+      );
     entries.push({ name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end });
   }
   const sorted = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of sorted) {
     if (e.begin !== cursor) {
-      fail(e.begin < cursor ? `tensor '${e.name}' overlaps the previous tensor's bytes` : `the data has a hole before tensor '${e.name}' (bytes ${cursor}..${e.begin})`);
+      fail(
+        e.begin < cursor
+          ? `tensor '${e.name}' overlaps the previous tensor's bytes`
+          : `the data has a hole before tensor '${e.name}' (bytes ${cursor}..${e.begin})`,
+      );
     }
     cursor = e.end;
   }
-  if (cursor !== dataLen) fail(`the data holds ${dataLen} bytes but the tensors cover ${cursor} (truncated or trailing bytes)`);
-  const decoded = entries.map((e) => ({ e, ...decode(e.name, e.dtype, new DataView(buf.buffer, buf.byteOffset + dataStart + e.begin, e.end - e.begin), (e.end - e.begin) / ITEM_SIZE[e.dtype]) }));
+  if (cursor !== dataLen)
+    fail(`the data holds ${dataLen} bytes but the tensors cover ${cursor} (truncated or trailing bytes)`);
+  const decoded = entries.map((e) => ({
+    e,
+    ...decode(
+      e.name,
+      e.dtype,
+      new DataView(buf.buffer, buf.byteOffset + dataStart + e.begin, e.end - e.begin),
+      (e.end - e.begin) / ITEM_SIZE[e.dtype],
+    ),
+  }));
   const out = new SafetensorsDict();
   out.metadata = metadata;
   for (const { e, array, kiln } of decoded) {
-    out.set(e.name, fromTypedArray(array, e.shape, { dtype: kiln, ...(options.device ? { device: options.device } : {}) }));
+    out.set(
+      e.name,
+      fromTypedArray(array, e.shape, { dtype: kiln, ...(options.device ? { device: options.device } : {}) }),
+    );
     out.storedDTypes.set(e.name, e.dtype);
   }
   return out;
@@ -292,9 +363,13 @@ function encode(name: string, t: Tensor, dtype: SafetensorsDType): Uint8Array {
  * serialize({ w: ones([2, 2]) }).byteLength; // 96
  * ```
  */
-export function serialize(tensors: Map<string, Tensor> | Record<string, Tensor>, options: SerializeOptions = {}): Uint8Array {
+export function serialize(
+  tensors: Map<string, Tensor> | Record<string, Tensor>,
+  options: SerializeOptions = {},
+): Uint8Array {
   const map = tensors instanceof Map ? tensors : new Map(Object.entries(tensors));
-  const stored = tensors instanceof SafetensorsDict ? tensors.storedDTypes : new Map<string, SafetensorsDType>();
+  const stored =
+    tensors instanceof SafetensorsDict ? tensors.storedDTypes : new Map<string, SafetensorsDType>();
   const metadata = options.metadata ?? (tensors instanceof SafetensorsDict ? tensors.metadata : null);
   const items = [...map.entries()].map(([name, t]) => {
     if (!isTensor(t)) fail(`'${name}' is not a tensor`);
@@ -303,7 +378,9 @@ export function serialize(tensors: Map<string, Tensor> | Record<string, Tensor>,
     if (!(dtype in ITEM_SIZE)) fail(`unknown dtype ${String(dtype)} for tensor '${name}'`);
     return { name, t, dtype };
   });
-  items.sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  items.sort(
+    (a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const blobs: Uint8Array[] = [];
   const header: Record<string, unknown> = {};
   let offset = 0;

@@ -1,7 +1,10 @@
-import { type Tensor, ValueError, noGrad, stack, tensor } from '@kiln/autograd';
+import { noGrad, stack, type Tensor, tensor, ValueError } from '@kiln/autograd';
 
 function grads(parameters: Iterable<Tensor> | Tensor): Tensor[] {
-  const list = parameters instanceof Object && Symbol.iterator in parameters ? [...(parameters as Iterable<Tensor>)] : [parameters as Tensor];
+  const list =
+    parameters instanceof Object && Symbol.iterator in parameters
+      ? [...(parameters as Iterable<Tensor>)]
+      : [parameters as Tensor];
   return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
 }
 
@@ -55,7 +58,8 @@ export function clipGradNorm_(
  * ```
  */
 export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
-  if (!(clipValue >= 0)) throw new ValueError(`clipGradValue_: clip_value must be non-negative (got ${clipValue})`);
+  if (!(clipValue >= 0))
+    throw new ValueError(`clipGradValue_: clip_value must be non-negative (got ${clipValue})`);
   noGrad(() => {
     for (const g of grads(parameters)) g.clamp_(-clipValue, clipValue);
   });

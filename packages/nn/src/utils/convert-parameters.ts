@@ -1,4 +1,4 @@
-import { type Tensor, ValueError, cat, noGrad } from '@kiln/autograd';
+import { cat, noGrad, type Tensor, ValueError } from '@kiln/autograd';
 
 /**
  * Flattens parameters into one 1-D tensor (a copy) — `torch.nn.utils.parameters_to_vector`.
@@ -14,9 +14,15 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
   if (list.length === 0) throw new ValueError('parametersToVector: got no parameters');
   const device = list[0]!.device;
   for (const p of list) {
-    if (p.device !== device) throw new ValueError(`parametersToVector: Found two parameters on different devices, ${device} and ${p.device}`);
+    if (p.device !== device)
+      throw new ValueError(
+        `parametersToVector: Found two parameters on different devices, ${device} and ${p.device}`,
+      );
   }
-  return cat(list.map((p) => p.reshape([-1])), 0);
+  return cat(
+    list.map((p) => p.reshape([-1])),
+    0,
+  );
 }
 
 /**
@@ -31,11 +37,16 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
  * ```
  */
 export function vectorToParameters(vector: Tensor, parameters: Iterable<Tensor>): void {
-  if (vector.ndim !== 1) throw new ValueError(`vectorToParameters: expected a 1-D vector (got shape [${vector.shape.join(', ')}])`);
+  if (vector.ndim !== 1)
+    throw new ValueError(
+      `vectorToParameters: expected a 1-D vector (got shape [${vector.shape.join(', ')}])`,
+    );
   const list = [...parameters];
   const total = list.reduce((a, p) => a + p.numel(), 0);
   if (total !== vector.shape[0]) {
-    throw new ValueError(`vectorToParameters: the vector has ${vector.shape[0]} elements (expected ${total}, the parameters' total)`);
+    throw new ValueError(
+      `vectorToParameters: the vector has ${vector.shape[0]} elements (expected ${total}, the parameters' total)`,
+    );
   }
   noGrad(() => {
     let offset = 0;

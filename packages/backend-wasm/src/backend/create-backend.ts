@@ -1,0 +1,279 @@
+import { HeapExhausted, WasmHeap } from '../internal/heap.js';
+import { compileKernels, decodeBase64, instantiateKernels } from '../internal/kernel-module.js';
+import { bytesOf } from '../internal/op-codes.js';
+import { InlineRunner, type Runner } from '../internal/runner.js';
+import {
+  type Backend,
+  BackendError,
+  type BackendInfo,
+  type DType,
+  KERNEL_SPEC_VERSION,
+  type MemoryInfo,
+  type Storage,
+  type TypedArray,
+} from '../internal/tensor-types.js';
+import { KERNELS_MT_WASM_BASE64, KERNELS_WASM_BASE64 } from '../internal/wasm-bytes.js';
+import { PARAM_BYTES, WasmContext, type WasmStorage } from './context.js';
+import { optionalKernels } from './optional-kernels.js';
+import * as prim from './primitives.js';
+import { createThreadRunner, threadSupport } from './threads.js';
+
+const PAGE = 65536;
+/** The wasm32 ceiling: 65536 pages. */
+const MAX_BYTES = 65536 * PAGE;
+
+/**
+ * Options of {@link createWasmBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { WasmBackendOptions } from '@kiln/backend-wasm';
+ * const opts: WasmBackendOptions = { threads: 2 };
+ * ```
+ */
+export interface WasmBackendOptions {
+  /**
+   * Threads for matmul, convolution and large elementwise/reduction kernels (default 1). Needs
+   * `SharedArrayBuffer` and worker threads; without them the backend runs on one thread and says
+   * so in `info().notes`.
+   */
+  readonly threads?: number;
+  /** The most the wasm heap may grow to, in bytes (default and ceiling: 4 GiB). */
+  readonly maxMemoryBytes?: number;
+  /** Initial heap size in bytes (default 16 MiB). */
+  readonly initialMemoryBytes?: number;
+  /**
+   * Debug aid: puts guard bytes after every block and checks them on free and after each kernel
+   * (slow; the package's tests turn it on).
+   */
+  readonly guards?: boolean;
+}
+
+type Kernels = Omit<
+  Backend,
+  | 'name'
+  | 'specVersion'
+  | 'dtypes'
+  | 'kernels'
+  | 'info'
+  | 'alloc'
+  | 'free'
+  | 'write'
+  | 'read'
+  | 'readSync'
+  | 'memory'
+  | 'synchronize'
+>;
+
+/**
+ * Creates the SIMD WebAssembly backend: float32, int32 and bool tensors in one wasm memory,
+ * kernels in AssemblyScript compiled with SIMD, optionally multi-threaded over shared memory.
+ * Async because compiling WebAssembly is.
+ *
+ * @example
+ * ```ts
+ * import { registerBackend, tensor } from '@kiln/tensor';
+ * import { createWasmBackend } from '@kiln/backend-wasm';
+ *
+ * registerBackend(await createWasmBackend({ threads: 2 }));
+ * const y = tensor([1, 2, 3], { device: 'wasm' }).exp();
+ * ```
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<Backend> {
+  const limit = Math.min(
+    MAX_BYTES,
+    Math.max(2 * PAGE, Math.floor((options.maxMemoryBytes ?? MAX_BYTES) / PAGE) * PAGE),
+  );
+  const initial = Math.min(
+    limit,
+    Math.max(2 * PAGE, Math.ceil((options.initialMemoryBytes ?? 16 * 1024 * 1024) / PAGE) * PAGE),
+  );
+  const notes: string[] = [];
+  let threads = Math.max(1, Math.floor(options.threads ?? 1));
+  if (threads > 1) {
+    const why = threadSupport();
+    if (why !== null) {
+      notes.push(`threads: asked for ${threads}, running on 1 thread (${why})`);
+      threads = 1;
+    }
+  }
+  const shared = threads > 1;
+  const module = await compileKernels(decodeBase64(shared ? KERNELS_MT_WASM_BASE64 : KERNELS_WASM_BASE64));
+  const memory = new WebAssembly.Memory({
+    initial: initial / PAGE,
+    maximum: limit / PAGE,
+    ...(shared ? { shared: true } : {}),
+  });
+  const k = await instantiateKernels(module, memory);
+  const paramPtr = Math.ceil(k.heapBase() / 16) * 16 + 16;
+  const heapStart = Math.ceil((paramPtr + PARAM_BYTES * (threads + 1)) / PAGE) * PAGE;
+  const heap = new WasmHeap(memory, heapStart, limit, options.guards ?? false);
+  let runner: Runner = new InlineRunner(k);
+  if (shared) {
+    try {
+      runner = await createThreadRunner(k, module, memory, heap, threads);
+    } catch (e) {
+      notes.push(
+        `threads: asked for ${threads}, running on 1 thread (workers failed to start: ${String(e)})`,
+      );
+      threads = 1;
+    }
+  }
+  const ctx = new WasmContext(k, heap, runner, paramPtr);
+  return buildBackend(ctx, { threads, notes, shared, guards: options.guards ?? false });
+}
+
+function buildBackend(
+  ctx: WasmContext,
+  cfg: { threads: number; notes: string[]; shared: boolean; guards: boolean },
+): Backend {
+  const heap = ctx.heap;
+  let storageBytes = 0;
+  let storageCount = 0;
+
+  const live = (s: Storage, op: string): WasmStorage => {
+    const w = s as WasmStorage;
+    if (w.freed) throw new BackendError(`${op}: storage was already freed`);
+    return w;
+  };
+
+  const typedView = (s: WasmStorage, offset: number, length: number, op: string): TypedArray => {
+    if (!(offset >= 0 && length >= 0 && offset + length <= s.length)) {
+      throw new BackendError(
+        `${op}: elements [${offset}, ${offset + length}) are outside a storage of ${s.length} elements`,
+      );
+    }
+    const buf = heap.memory.buffer;
+    const at = s.ptr + offset * bytesOf(s.dtype);
+    switch (s.dtype) {
+      case 'float32':
+        return new Float32Array(buf, at, length);
+      case 'int32':
+        return new Int32Array(buf, at, length);
+      default:
+        return new Uint8Array(buf, at, length);
+    }
+  };
+
+  const readSync = (storage: Storage, offset: number, length: number): TypedArray => {
+    const s = live(storage, 'read');
+    return typedView(s, offset, length, 'read').slice();
+  };
+
+  const checked = <A extends unknown[]>(fn: (...args: A) => void): ((...args: A) => void) =>
+    cfg.guards
+      ? (...args: A) => {
+          fn(...args);
+          heap.checkGuards();
+        }
+      : fn;
+
+  const kernels: Kernels = {
+    unary: checked((op, x, out) => prim.unary(ctx, op, x, out)),
+    binary: checked((op, a, b, out) => prim.binary(ctx, op, a, b, out)),
+    where: checked((cond, a, b, out) => prim.where(ctx, cond, a, b, out)),
+    cast: checked((x, out) => prim.cast(ctx, x, out)),
+    reduce: checked((op, x, axes, out) => prim.reduce(ctx, op, x, axes, out)),
+    scan: checked((op, x, axis, out) => prim.scan(ctx, op, x, axis, out)),
+    copy: checked((src, dst) => prim.copy(ctx, src, dst)),
+    fill: checked((dst, value) => prim.fill(ctx, dst, value)),
+    arange: checked((out, start, step) => prim.arange(ctx, out, start, step)),
+    matmul: checked((a, b, out) => prim.matmul(ctx, a, b, out)),
+    gather: checked((x, axis, index, out) => prim.gather(ctx, x, axis, index, out)),
+    scatterAdd: checked((dst, axis, index, src) => prim.scatterAdd(ctx, dst, axis, index, src)),
+    indexSelect: checked((x, axis, index, out) => prim.indexSelect(ctx, x, axis, index, out)),
+    random: checked((out, distribution, seed, offset) => prim.random(ctx, out, distribution, seed, offset)),
+  };
+
+  const optional = optionalKernels(ctx);
+  if (cfg.guards) {
+    for (const key of Object.keys(optional) as (keyof typeof optional)[]) {
+      const fn = optional[key] as (...args: unknown[]) => void;
+      (optional as Record<string, unknown>)[key] = checked(fn);
+    }
+  }
+
+  const backend: Backend = {
+    name: 'wasm',
+    specVersion: KERNEL_SPEC_VERSION,
+    dtypes: ['float32', 'int32', 'bool'],
+    kernels: optional,
+
+    info(): BackendInfo {
+      return {
+        name: 'wasm',
+        threads: cfg.threads,
+        notes: cfg.notes,
+        simd: true,
+        sharedMemory: cfg.shared,
+        heapLimit: heap.limit,
+      };
+    },
+
+    alloc(dtype: DType, length: number): Storage {
+      if (dtype === 'float64') {
+        throw new BackendError(
+          "alloc: the wasm backend does not store float64\nhelp: use float32 on 'wasm', or move the tensor to 'cpu' for float64",
+        );
+      }
+      const bytes = length * bytesOf(dtype);
+      let ptr: number;
+      try {
+        ptr = heap.alloc(bytes);
+      } catch (e) {
+        throw ctx.oomError(e, 'alloc', dtype, length);
+      }
+      storageBytes += bytes;
+      storageCount++;
+      const s: WasmStorage = { dtype, length, ptr, freed: false };
+      return s;
+    },
+
+    free(storage: Storage): void {
+      const s = live(storage, 'free');
+      s.freed = true;
+      heap.free(s.ptr);
+      storageBytes -= s.length * bytesOf(s.dtype);
+      storageCount--;
+    },
+
+    write(storage: Storage, data: TypedArray, offset = 0): void {
+      const s = live(storage, 'write');
+      typedView(s, offset, data.length, 'write').set(data);
+    },
+
+    read(storage: Storage, offset: number, length: number): Promise<TypedArray> {
+      try {
+        return Promise.resolve(readSync(storage, offset, length));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+
+    readSync,
+
+    memory(): MemoryInfo {
+      const h = heap.stats();
+      return {
+        bytesInUse: storageBytes,
+        buffers: storageCount,
+        bytesReserved: h.heapSize,
+        heapSize: h.heapSize,
+        heapLimit: h.heapLimit,
+        heapBytesInUse: h.bytesInUse,
+        heapBlocks: h.blocks,
+        cachedBytes: h.bytesCached,
+        peakHeapBytesInUse: h.peakBytesInUse,
+      };
+    },
+
+    synchronize(): Promise<void> {
+      return Promise.resolve();
+    },
+
+    ...kernels,
+  };
+  return backend;
+}
+
+export { HeapExhausted };

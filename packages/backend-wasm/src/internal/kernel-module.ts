@@ -1,0 +1,317 @@
+// Loading the kernel module: base64 → bytes → WebAssembly.Module, and the typed view of its exports.
+
+import { BackendError } from './tensor-types.js';
+
+/** The functions the AssemblyScript module exports (see assembly/index.ts). */
+export interface KernelExports {
+  heapBase(): number;
+  unaryF(
+    op: number,
+    outKind: number,
+    rank: number,
+    p: number,
+    x: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  unaryI(
+    op: number,
+    inKind: number,
+    outKind: number,
+    rank: number,
+    p: number,
+    x: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  binaryF(
+    op: number,
+    outKind: number,
+    rank: number,
+    p: number,
+    a: number,
+    b: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  binaryI(
+    op: number,
+    inKind: number,
+    outKind: number,
+    rank: number,
+    p: number,
+    a: number,
+    b: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  whereK(
+    kind: number,
+    rank: number,
+    p: number,
+    c: number,
+    a: number,
+    b: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  copyK(es: number, rank: number, p: number, src: number, dst: number, r0: number, r1: number): void;
+  fillK(es: number, bits: number, rank: number, p: number, dst: number, r0: number, r1: number): void;
+  arangeF(out: number, n: number, start: number, step: number): void;
+  arangeI(out: number, n: number, start: number, step: number): void;
+  arangeB(out: number, n: number, start: number, step: number): void;
+  reduceK(
+    op: number,
+    inKind: number,
+    outKind: number,
+    kr: number,
+    rr: number,
+    p: number,
+    x: number,
+    out: number,
+    o0: number,
+    o1: number,
+  ): void;
+  reduceColsF(
+    op: number,
+    kr: number,
+    rr: number,
+    p: number,
+    x: number,
+    out: number,
+    g0: number,
+    g1: number,
+  ): void;
+  scanK(
+    op: number,
+    inKind: number,
+    outKind: number,
+    rank: number,
+    p: number,
+    x: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    b: number,
+    rsb: number,
+    csb: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
+  gemmConv(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    x: number,
+    cp: number,
+    j0: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
+  gemmScratchBytes(): number;
+  gatherK(
+    es: number,
+    rank: number,
+    p: number,
+    x: number,
+    xAxisStride: number,
+    idx: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  scatterAddK(
+    kind: number,
+    rank: number,
+    p: number,
+    dst: number,
+    dstAxisStride: number,
+    idx: number,
+    src: number,
+  ): void;
+  softmaxK(isLog: number, rank: number, p: number, x: number, out: number, r0: number, r1: number): void;
+  layerNormK(
+    x: number,
+    r0: number,
+    r1: number,
+    n: number,
+    w: number,
+    b: number,
+    eps: number,
+    out: number,
+    mean: number,
+    rstd: number,
+  ): void;
+  adamK(
+    param: number,
+    grad: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    decoupled: number,
+    step: number,
+    maximize: number,
+  ): void;
+  sgdK(
+    param: number,
+    grad: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    wd: number,
+    nesterov: number,
+    maximize: number,
+    firstStep: number,
+  ): void;
+  maxPoolK(
+    p: number,
+    x: number,
+    H: number,
+    W: number,
+    Ho: number,
+    Wo: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    out: number,
+    ind: number,
+    p0: number,
+    p1: number,
+  ): void;
+  im2colK(
+    x: number,
+    sC: number,
+    sH: number,
+    sW: number,
+    H: number,
+    W: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    Ho: number,
+    Wo: number,
+    col: number,
+    q0: number,
+    q1: number,
+  ): void;
+  col2imK(
+    col: number,
+    H: number,
+    W: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    Ho: number,
+    Wo: number,
+    dx: number,
+    c0: number,
+    c1: number,
+  ): void;
+  epilogueK(c: number, n: number, bias: number, biasMode: number, act: number, r0: number, r1: number): void;
+}
+
+/** Decodes base64 without Buffer or atob dependencies beyond what Node 20 and browsers have. */
+export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  if (typeof atob === 'function') {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  // NOTE: every runtime this package supports has atob; keep a plain decoder for odd embedders.
+  const table = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const clean = b64.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let j = 0;
+  for (let i = 0; i < clean.length; i++) {
+    acc = (acc << 6) | table.indexOf(clean[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+const SIMD_HELP =
+  'help: the wasm backend needs WebAssembly SIMD: Node >= 16.4, Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4\n' +
+  "help: on older runtimes use the 'cpu' backend (@kiln/backend-cpu)";
+
+/** Compiles a kernel module, turning a failure into a BackendError with help lines. */
+export async function compileKernels(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
+  if (typeof WebAssembly === 'undefined') {
+    throw new BackendError(`createWasmBackend: WebAssembly is not available in this runtime\n${SIMD_HELP}`);
+  }
+  if (!WebAssembly.validate(bytes)) {
+    throw new BackendError(
+      `createWasmBackend: the kernel module does not validate here (WebAssembly SIMD missing or the .wasm is damaged)\n${SIMD_HELP}\nhelp: if you build from source, rerun \`pnpm --filter @kiln/backend-wasm build:wasm\``,
+    );
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new BackendError(
+      `createWasmBackend: the kernel module failed to compile (${String(e)})\n${SIMD_HELP}`,
+    );
+  }
+}
+
+/** Instantiates a compiled kernel module over `memory`. */
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<KernelExports> {
+  try {
+    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => {} } });
+    return instance.exports as unknown as KernelExports;
+  } catch (e) {
+    throw new BackendError(
+      `createWasmBackend: the kernel module failed to instantiate (${String(e)})\n${SIMD_HELP}`,
+    );
+  }
+}

@@ -1,0 +1,21 @@
+// The one place this package imports @kiln/tensor from, so the import path can change in one spot.
+export {
+  type Backend,
+  BackendError,
+  type BackendInfo,
+  type BinaryOp,
+  type Conv2dParams,
+  type DType,
+  KERNEL_SPEC_VERSION,
+  type MemoryInfo,
+  type OptionalKernels,
+  type Out,
+  philoxFill,
+  type RandomDistribution,
+  type ReduceOp,
+  type ScanOp,
+  type Storage,
+  type TypedArray,
+  type UnaryOp,
+  type View,
+} from '@kiln/tensor';
