@@ -75,17 +75,13 @@ export function needsRecord1(a: Tensor): boolean {
 
 /** Whether an op on these inputs must be recorded. @internal */
 export function needsRecord2(a: Tensor | null, b: Tensor | null): boolean {
-  return (
-    hook !== null &&
-    ((a !== null && a.requiresGrad) || (b !== null && b.requiresGrad)) &&
-    hook.isGradEnabled()
-  );
+  return hook !== null && (a?.requiresGrad === true || b?.requiresGrad === true) && hook.isGradEnabled();
 }
 
 /** Whether an op on these inputs must be recorded. @internal */
 export function needsRecord(inputs: readonly (Tensor | null)[]): boolean {
   if (hook === null) return false;
-  for (const t of inputs) if (t !== null && t.requiresGrad) return hook.isGradEnabled();
+  for (const t of inputs) if (t?.requiresGrad) return hook.isGradEnabled();
   return false;
 }
 

@@ -241,7 +241,8 @@ export class Tensor {
 
   /** Registers a hook called with this tensor's gradient during backward. Returns a remover. */
   registerHook(hook: TensorHook): { remove(): void } {
-    const hooks = (this._hooks ??= []);
+    if (this._hooks === null) this._hooks = [];
+    const hooks = this._hooks;
     hooks.push(hook);
     return {
       remove: () => {

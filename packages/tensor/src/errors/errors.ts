@@ -34,7 +34,9 @@ export class KilnError extends Error {
    * ```
    */
   static isInstance(value: unknown): value is KilnError {
-    return typeof value === 'object' && value !== null && typeof (value as KilnError).kilnErrorKind === 'string';
+    return (
+      typeof value === 'object' && value !== null && typeof (value as KilnError).kilnErrorKind === 'string'
+    );
   }
 }
 

@@ -76,7 +76,9 @@ export function checkBackendDType(op: string, backend: Backend, dtype: DType): v
 /** Throws unless the tensor has a floating dtype. */
 export function requireFloat(op: string, t: Tensor, what = 'input'): void {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new DTypeError(`${op}: ${what} must be a floating-point tensor (got ${t.dtype}, expected float32 or float64)`);
+    throw new DTypeError(
+      `${op}: ${what} must be a floating-point tensor (got ${t.dtype}, expected float32 or float64)`,
+    );
   }
 }
 

@@ -79,7 +79,9 @@ function computeDType(op: string, a: Tensor, b: TensorOrScalar, kind: Kind): DTy
   if (kind === 'logical') return 'bool';
   if (kind === 'float' && !isFloatingDType(dtype)) return 'float32';
   if (kind === 'arith' && dtype === 'bool' && op !== 'add' && op !== 'mul' && op !== 'max' && op !== 'min') {
-    throw new DTypeError(`${op}: not supported for bool tensors (got bool, expected a number dtype)\nhelp: use logicalXor or cast with .int()`);
+    throw new DTypeError(
+      `${op}: not supported for bool tensors (got bool, expected a number dtype)\nhelp: use logicalXor or cast with .int()`,
+    );
   }
   return dtype;
 }
@@ -94,7 +96,12 @@ function asView(t: Tensor, shape: readonly number[]): View {
   if (t.shape === shape) return t;
   const same = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
   if (same) return t;
-  return { storage: t.storage, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset };
+  return {
+    storage: t.storage,
+    shape,
+    strides: broadcastStrides(t.shape, t.strides, shape),
+    offset: t.offset,
+  };
 }
 
 /** Runs a binary kernel with broadcasting and promotion; no autograd. @internal */
@@ -242,7 +249,9 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, options?: DivOptions):
   const mode = options?.roundingMode ?? null;
   if (mode === null) return recorded('div', a, b, runBinary('div', a, b, 'float'));
   if (mode !== 'trunc' && mode !== 'floor') {
-    throw new ValueError(`div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`);
+    throw new ValueError(
+      `div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`,
+    );
   }
   const q = runBinary('div', a, b, 'float');
   const r = q.handle.backend;
@@ -271,7 +280,12 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(a instanceof Tensor)) {
     const base = scalarValue('pow', a);
     const exponent = b as Tensor;
-    const y = runBinary('pow', toTensorArg('pow', base, exponent), exponent, isFloatingDType(exponent.dtype) || !Number.isInteger(base) ? 'float' : 'arith');
+    const y = runBinary(
+      'pow',
+      toTensorArg('pow', base, exponent),
+      exponent,
+      isFloatingDType(exponent.dtype) || !Number.isInteger(base) ? 'float' : 'arith',
+    );
     if (needsRecord2(exponent, null)) record('rpow', [exponent], [y], { base });
     return y;
   }
@@ -347,51 +361,73 @@ export function remainder(a: Tensor, b: TensorOrScalar): Tensor {
  * import { tensor, eq } from '@kiln/tensor';
  * eq(tensor([1, 2]), 2).toArray(); // [false, true]
  * ``` */
-export function eq(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('eq', a, b, 'compare'); }
+export function eq(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('eq', a, b, 'compare');
+}
 /** `a != b` (bool). @example ```ts
  * import { tensor, ne } from '@kiln/tensor';
  * ne(tensor([1, 2]), 2).toArray(); // [true, false]
  * ``` */
-export function ne(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('ne', a, b, 'compare'); }
+export function ne(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('ne', a, b, 'compare');
+}
 /** `a < b` (bool). @example ```ts
  * import { tensor, lt } from '@kiln/tensor';
  * lt(tensor([1, 2]), 2).toArray(); // [true, false]
  * ``` */
-export function lt(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('lt', a, b, 'compare'); }
+export function lt(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('lt', a, b, 'compare');
+}
 /** `a <= b` (bool). @example ```ts
  * import { tensor, le } from '@kiln/tensor';
  * le(tensor([1, 2]), 2).toArray(); // [true, true]
  * ``` */
-export function le(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('le', a, b, 'compare'); }
+export function le(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('le', a, b, 'compare');
+}
 /** `a > b` (bool). @example ```ts
  * import { tensor, gt } from '@kiln/tensor';
  * gt(tensor([1, 3]), 2).toArray(); // [false, true]
  * ``` */
-export function gt(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('gt', a, b, 'compare'); }
+export function gt(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('gt', a, b, 'compare');
+}
 /** `a >= b` (bool). @example ```ts
  * import { tensor, ge } from '@kiln/tensor';
  * ge(tensor([1, 2]), 2).toArray(); // [false, true]
  * ``` */
-export function ge(a: Tensor, b: TensorOrScalar): Tensor { return runBinary('ge', a, b, 'compare'); }
+export function ge(a: Tensor, b: TensorOrScalar): Tensor {
+  return runBinary('ge', a, b, 'compare');
+}
 /** Elementwise AND of truth values (bool). @example ```ts
  * import { tensor, logicalAnd } from '@kiln/tensor';
  * logicalAnd(tensor([true, true]), tensor([true, false])).toArray(); // [true, false]
  * ``` */
-export function logicalAnd(a: Tensor, b: TensorOrScalar): Tensor { return runLogical('logicalAnd', a, b); }
+export function logicalAnd(a: Tensor, b: TensorOrScalar): Tensor {
+  return runLogical('logicalAnd', a, b);
+}
 /** Elementwise OR of truth values (bool). @example ```ts
  * import { tensor, logicalOr } from '@kiln/tensor';
  * logicalOr(tensor([false, true]), tensor([false, false])).toArray(); // [false, true]
  * ``` */
-export function logicalOr(a: Tensor, b: TensorOrScalar): Tensor { return runLogical('logicalOr', a, b); }
+export function logicalOr(a: Tensor, b: TensorOrScalar): Tensor {
+  return runLogical('logicalOr', a, b);
+}
 /** Elementwise XOR of truth values (bool). @example ```ts
  * import { tensor, logicalXor } from '@kiln/tensor';
  * logicalXor(tensor([true, true]), tensor([true, false])).toArray(); // [false, true]
  * ``` */
-export function logicalXor(a: Tensor, b: TensorOrScalar): Tensor { return runLogical('logicalXor', a, b); }
+export function logicalXor(a: Tensor, b: TensorOrScalar): Tensor {
+  return runLogical('logicalXor', a, b);
+}
 
 function runLogical(op: 'logicalAnd' | 'logicalOr' | 'logicalXor', a: Tensor, b: TensorOrScalar): Tensor {
   const ta = a.dtype === 'bool' ? a : runBinary('ne', a, 0, 'compare');
-  const tb = !(b instanceof Tensor) ? scalarValue(op, b) !== 0 : b.dtype === 'bool' ? b : runBinary('ne', b, 0, 'compare');
+  const tb = !(b instanceof Tensor)
+    ? scalarValue(op, b) !== 0
+    : b.dtype === 'bool'
+      ? b
+      : runBinary('ne', b, 0, 'compare');
   const y = runBinary(op, ta, tb, 'logical');
   if (ta !== a) ta.dispose();
   if (tb instanceof Tensor && tb !== b) tb.dispose();
@@ -417,17 +453,19 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const tb = b instanceof Tensor ? b : toTensorArg('where', b, like ?? condition);
   commonBackend('where', condition, ta);
   commonBackend('where', condition, tb);
-  const dtype = a instanceof Tensor && !(b instanceof Tensor)
-    ? promoteWithScalar(a.dtype, b)
-    : b instanceof Tensor && !(a instanceof Tensor)
-      ? promoteWithScalar(b.dtype, a)
-      : promoteTypes(ta.dtype, tb.dtype);
+  const dtype =
+    a instanceof Tensor && !(b instanceof Tensor)
+      ? promoteWithScalar(a.dtype, b)
+      : b instanceof Tensor && !(a instanceof Tensor)
+        ? promoteWithScalar(b.dtype, a)
+        : promoteTypes(ta.dtype, tb.dtype);
   const shape = broadcastShapes(broadcastShapes(condition.shape, ta.shape, 'where'), tb.shape, 'where');
   const ca = ta.dtype === dtype ? ta : cast(ta, dtype);
   const cb = tb.dtype === dtype ? tb : cast(tb, dtype);
   const backend = condition.handle.backend;
   const out = newTensor(backend, dtype, shape);
-  if (out.numel() > 0) backend.where(asView(condition, shape), asView(ca, shape), asView(cb, shape), out.out_());
+  if (out.numel() > 0)
+    backend.where(asView(condition, shape), asView(ca, shape), asView(cb, shape), out.out_());
   for (const t of [ca, cb]) if (t !== a && t !== b) t.dispose();
   if (ta !== a && ta !== ca) ta.dispose();
   if (tb !== b && tb !== cb) tb.dispose();
@@ -451,7 +489,12 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tens
     throw new DTypeError(`maskedFill: expected mask to be a bool tensor (got ${mask.dtype}, expected bool)`);
   }
   broadcastShapes(x.shape, mask.shape, 'maskedFill');
-  const v = value instanceof Tensor ? (value.dtype === x.dtype ? value : cast(value, x.dtype)) : scalarValue('maskedFill', value);
+  const v =
+    value instanceof Tensor
+      ? value.dtype === x.dtype
+        ? value
+        : cast(value, x.dtype)
+      : scalarValue('maskedFill', value);
   const y = where(mask, v, x);
   if (y.dtype !== x.dtype) {
     const c = cast(y, x.dtype);

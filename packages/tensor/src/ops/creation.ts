@@ -1,10 +1,10 @@
 import type { Backend } from '../backend/contract.js';
-import { type DType, type TypedArray, dtypeOfTypedArray, isFloatingDType } from '../core/dtype.js';
+import { type DType, dtypeOfTypedArray, isFloatingDType, type TypedArray } from '../core/dtype.js';
 import { checkShape, formatShape, shapeSize } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { DTypeError, ValueError } from '../errors/errors.js';
 import { backendFor, checkBackendDType, newTensor } from '../internal/make.js';
-import { type Generator, defaultGenerator } from '../random/generator.js';
+import { defaultGenerator, type Generator } from '../random/generator.js';
 import { setRequiresGrad } from './device.js';
 
 /**
@@ -48,7 +48,12 @@ function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   return t;
 }
 
-function make(op: string, shape: readonly number[], dtype: DType, device: string | undefined): [Backend, Tensor] {
+function make(
+  op: string,
+  shape: readonly number[],
+  dtype: DType,
+  device: string | undefined,
+): [Backend, Tensor] {
   const backend = backendFor(device);
   checkBackendDType(op, backend, dtype);
   return [backend, newTensor(backend, dtype, shape)];
@@ -90,7 +95,9 @@ function flatten(
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     if (arr.length !== size || depth !== shape.length - 1) {
-      throw new ValueError(`tensor: ragged nested arrays (got length ${arr.length} at depth ${depth}, expected ${size})`);
+      throw new ValueError(
+        `tensor: ragged nested arrays (got length ${arr.length} at depth ${depth}, expected ${size})`,
+      );
     }
     if (arr instanceof Float32Array || arr instanceof Float64Array) kinds.float = true;
     kinds.number = true;
@@ -134,9 +141,11 @@ export function tensor(data: NestedInput, options?: CreateOptions): Tensor {
   const kinds = { float: false, bool: false, number: false };
   flatten(data, shape, 0, flat, kinds);
   for (const v of flat) {
-    if (typeof v !== 'number') throw new ValueError(`tensor: elements must be numbers or booleans (got ${typeof v})`);
+    if (typeof v !== 'number')
+      throw new ValueError(`tensor: elements must be numbers or booleans (got ${typeof v})`);
   }
-  const inferred: DType = kinds.bool && !kinds.number ? 'bool' : kinds.float ? 'float32' : kinds.number ? 'int32' : 'float32';
+  const inferred: DType =
+    kinds.bool && !kinds.number ? 'bool' : kinds.float ? 'float32' : kinds.number ? 'int32' : 'float32';
   const dtype = options?.dtype ?? inferred;
   const [backend, t] = make('tensor', shape, dtype, options?.device);
   if (flat.length > 0) backend.write(t.storage, toTyped(flat, dtype));
@@ -170,13 +179,18 @@ export function fromTypedArray(array: TypedArray, shape: readonly number[], opti
   const s = checkShape(shape, 'fromTypedArray');
   const n = shapeSize(s);
   if (n !== array.length) {
-    throw new ValueError(`fromTypedArray: shape ${formatShape(s)} holds ${n} elements (got an array of ${array.length})`);
+    throw new ValueError(
+      `fromTypedArray: shape ${formatShape(s)} holds ${n} elements (got an array of ${array.length})`,
+    );
   }
   const natural = dtypeOfTypedArray(array);
   const dtype = options?.dtype ?? natural;
   const [backend, t] = make('fromTypedArray', s, dtype, options?.device);
   if (n > 0) {
-    backend.write(t.storage, dtype === natural ? array : toTyped(Array.from(array as ArrayLike<number>), dtype));
+    backend.write(
+      t.storage,
+      dtype === natural ? array : toTyped(Array.from(array as ArrayLike<number>), dtype),
+    );
   }
   return finish(t, options);
 }
@@ -218,11 +232,21 @@ export function empty(shape: readonly number[] | number, options?: CreateOptions
  * full([2], 7).toArray(); // [7, 7]
  * ```
  */
-export function full(shape: readonly number[] | number, value: number | boolean, options?: CreateOptions): Tensor {
-  if (typeof value === 'number' && Number.isNaN(value) && options?.dtype !== undefined && !isFloatingDType(options.dtype)) {
+export function full(
+  shape: readonly number[] | number,
+  value: number | boolean,
+  options?: CreateOptions,
+): Tensor {
+  if (
+    typeof value === 'number' &&
+    Number.isNaN(value) &&
+    options?.dtype !== undefined &&
+    !isFloatingDType(options.dtype)
+  ) {
     throw new ValueError(`full: NaN cannot be stored in dtype ${options.dtype}`);
   }
-  const dtype = options?.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
+  const dtype =
+    options?.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
   const [backend, t] = make('full', checkShape(shape, 'full'), dtype, options?.device);
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   if (v !== 0 && t.numel() > 0) backend.fill(t, v);
@@ -269,7 +293,9 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   }
   if (step === 0) throw new ValueError('arange: step must be nonzero (got 0)');
   if ((hi - lo) / step < 0) {
-    throw new ValueError(`arange: upper bound and larger bound inconsistent with step sign (got start ${lo}, end ${hi}, step ${step})`);
+    throw new ValueError(
+      `arange: upper bound and larger bound inconsistent with step sign (got start ${lo}, end ${hi}, step ${step})`,
+    );
   }
   const n = Math.ceil((hi - lo) / step);
   const allInt = Number.isInteger(lo) && Number.isInteger(hi) && Number.isInteger(step);
@@ -324,7 +350,12 @@ export function eye(n: number, m?: number, options?: CreateOptions): Tensor {
   return finish(t, options);
 }
 
-function randomFill(op: string, shape: readonly number[] | number, distribution: 'uniform' | 'normal', options?: RandomOptions): Tensor {
+function randomFill(
+  op: string,
+  shape: readonly number[] | number,
+  distribution: 'uniform' | 'normal',
+  options?: RandomOptions,
+): Tensor {
   const s = checkShape(shape, op);
   const dtype = options?.dtype ?? 'float32';
   if (!isFloatingDType(dtype)) throw new DTypeError(`${op}: dtype must be floating point (got ${dtype})`);
@@ -374,11 +405,19 @@ export function randn(shape: readonly number[] | number, options?: RandomOptions
  * randint(0, 10, [4]).dtype; // 'int32'
  * ```
  */
-export function randint(low: number, high: number, shape: readonly number[] | number, options?: RandomOptions): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[] | number,
+  options?: RandomOptions,
+): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high)) {
     throw new ValueError(`randint: low and high must be integers (got ${low} and ${high})`);
   }
-  if (high <= low) throw new ValueError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  if (high <= low)
+    throw new ValueError(
+      `randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`,
+    );
   const s = checkShape(shape, 'randint');
   const dtype = options?.dtype ?? 'int32';
   const [backend, t] = make('randint', s, dtype, options?.device);
@@ -413,7 +452,11 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
 }
 
 function like(x: Tensor, options: CreateOptions | undefined): CreateOptions {
-  return { dtype: options?.dtype ?? x.dtype, device: options?.device ?? x.device, requiresGrad: options?.requiresGrad ?? false };
+  return {
+    dtype: options?.dtype ?? x.dtype,
+    device: options?.device ?? x.device,
+    requiresGrad: options?.requiresGrad ?? false,
+  };
 }
 
 /**
@@ -478,7 +521,10 @@ export function emptyLike(x: Tensor, options?: CreateOptions): Tensor {
  * ```
  */
 export function randLike(x: Tensor, options?: RandomOptions): Tensor {
-  return rand(x.shape, { ...like(x, options), ...(options?.generator ? { generator: options.generator } : {}) });
+  return rand(x.shape, {
+    ...like(x, options),
+    ...(options?.generator ? { generator: options.generator } : {}),
+  });
 }
 
 /**
@@ -491,5 +537,8 @@ export function randLike(x: Tensor, options?: RandomOptions): Tensor {
  * ```
  */
 export function randnLike(x: Tensor, options?: RandomOptions): Tensor {
-  return randn(x.shape, { ...like(x, options), ...(options?.generator ? { generator: options.generator } : {}) });
+  return randn(x.shape, {
+    ...like(x, options),
+    ...(options?.generator ? { generator: options.generator } : {}),
+  });
 }

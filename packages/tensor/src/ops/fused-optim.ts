@@ -70,7 +70,13 @@ function checkSame(op: string, param: Tensor, others: readonly Tensor[]): boolea
  * adamStep_(p, ones([3]), zeros([3]), zeros([3]), { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1, maximize: false });
  * ```
  */
-export function adamStep_(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, o: AdamStepOptions): void {
+export function adamStep_(
+  param: Tensor,
+  grad: Tensor,
+  expAvg: Tensor,
+  expAvgSq: Tensor,
+  o: AdamStepOptions,
+): void {
   const contiguous = checkSame('adamStep_', param, [grad, expAvg, expAvgSq]);
   const kernel = param.handle.backend.kernels.adamStep;
   if (kernel !== undefined && contiguous) {
@@ -110,7 +116,12 @@ export function adamStep_(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq:
  * sgdStep_(p, ones([2]), null, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, firstStep: true });
  * ```
  */
-export function sgdStep_(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, o: SgdStepOptions): void {
+export function sgdStep_(
+  param: Tensor,
+  grad: Tensor,
+  momentumBuffer: Tensor | null,
+  o: SgdStepOptions,
+): void {
   const contiguous = checkSame('sgdStep_', param, momentumBuffer === null ? [grad] : [grad, momentumBuffer]);
   const kernel = param.handle.backend.kernels.sgdStep;
   if (kernel !== undefined && contiguous) {

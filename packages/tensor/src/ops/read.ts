@@ -45,14 +45,22 @@ export function dataSync(x: Tensor): TypedArray {
   const [c, n] = contiguousSource(x, 'dataSync');
   const backend = c.handle.backend;
   if (backend.readSync === undefined) {
-    throw new ValueError(`dataSync: device '${backend.name}' cannot be read synchronously\nhelp: use await x.data()`);
+    throw new ValueError(
+      `dataSync: device '${backend.name}' cannot be read synchronously\nhelp: use await x.data()`,
+    );
   }
   const out = backend.readSync(c.storage, c.offset, n);
   if (c !== x) c.dispose();
   return out;
 }
 
-function nest(values: TypedArray, shape: readonly number[], dim: number, start: number, isBool: boolean): NestedArray {
+function nest(
+  values: TypedArray,
+  shape: readonly number[],
+  dim: number,
+  start: number,
+  isBool: boolean,
+): NestedArray {
   if (dim === shape.length) return isBool ? values[start] !== 0 : values[start]!;
   const size = shape[dim]!;
   let stride = 1;
@@ -87,12 +95,16 @@ export function toArray(x: Tensor): NestedArray {
 export function item(x: Tensor): number | boolean {
   const n = x.numel();
   if (n !== 1) {
-    throw new ValueError(`item: a Tensor with ${n} elements cannot be converted to Scalar (got shape ${formatShape(x.shape)})`);
+    throw new ValueError(
+      `item: a Tensor with ${n} elements cannot be converted to Scalar (got shape ${formatShape(x.shape)})`,
+    );
   }
   alive(x, 'item');
   const backend = x.handle.backend;
   if (backend.readSync === undefined) {
-    throw new ValueError(`item: device '${backend.name}' cannot be read synchronously\nhelp: use (await x.data())[0]`);
+    throw new ValueError(
+      `item: device '${backend.name}' cannot be read synchronously\nhelp: use (await x.data())[0]`,
+    );
   }
   const v = backend.readSync(x.storage, x.offset, 1)[0]!;
   return x.dtype === 'bool' ? v !== 0 : v;

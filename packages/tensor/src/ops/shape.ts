@@ -1,5 +1,11 @@
 import { needsRecord1, record } from '../core/dispatch.js';
-import { contiguousStrides, formatShape, isContiguousLayout, normalizeDim, shapeSize } from '../core/shape.js';
+import {
+  contiguousStrides,
+  formatShape,
+  isContiguousLayout,
+  normalizeDim,
+  shapeSize,
+} from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { ShapeError, ValueError } from '../errors/errors.js';
 import { alive, newTensor, viewTensor } from '../internal/make.js';
@@ -99,7 +105,8 @@ function inferShape(shape: readonly number[], numel: number, op: string, from: r
   for (let i = 0; i < out.length; i++) {
     const d = out[i]!;
     if (d === -1) {
-      if (infer >= 0) throw new ShapeError(`${op}: only one dimension can be inferred (got ${formatShape(shape)})`);
+      if (infer >= 0)
+        throw new ShapeError(`${op}: only one dimension can be inferred (got ${formatShape(shape)})`);
       infer = i;
     } else if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: invalid shape dimension ${d} (got ${formatShape(shape)})`);
@@ -107,17 +114,25 @@ function inferShape(shape: readonly number[], numel: number, op: string, from: r
   }
   if (infer >= 0) {
     if (known === 0 || numel % known !== 0) {
-      throw new ShapeError(`${op}: shape '${formatShape(shape)}' is invalid for input of size ${numel} (input shape ${formatShape(from)})`);
+      throw new ShapeError(
+        `${op}: shape '${formatShape(shape)}' is invalid for input of size ${numel} (input shape ${formatShape(from)})`,
+      );
     }
     out[infer] = numel / known;
   } else if (known !== numel) {
-    throw new ShapeError(`${op}: shape '${formatShape(shape)}' is invalid for input of size ${numel} (input shape ${formatShape(from)})`);
+    throw new ShapeError(
+      `${op}: shape '${formatShape(shape)}' is invalid for input of size ${numel} (input shape ${formatShape(from)})`,
+    );
   }
   return out;
 }
 
 /** Strides for viewing `shape`/`strides` as `target` without a copy, or null when impossible. */
-function viewStrides(shape: readonly number[], strides: readonly number[], target: readonly number[]): number[] | null {
+function viewStrides(
+  shape: readonly number[],
+  strides: readonly number[],
+  target: readonly number[],
+): number[] | null {
   const numel = shapeSize(shape);
   if (numel === 0) return contiguousStrides(target);
   const out = new Array<number>(target.length);
@@ -214,7 +229,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   alive(x, 'permute');
   const n = x.shape.length;
   if (dims.length !== n) {
-    throw new ShapeError(`permute: number of dims don't match (got ${dims.length} dims ${formatShape(dims)}, expected ${n})`);
+    throw new ShapeError(
+      `permute: number of dims don't match (got ${dims.length} dims ${formatShape(dims)}, expected ${n})`,
+    );
   }
   const seen = new Array<boolean>(n).fill(false);
   const norm = dims.map((d) => normalizeDim(d, n, 'permute'));
@@ -262,9 +279,16 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
  */
 export function t(x: Tensor): Tensor {
   if (x.shape.length > 2) {
-    throw new ShapeError(`t: expects a tensor with <= 2 dimensions (got ${x.shape.length}-D of shape ${formatShape(x.shape)})\nhelp: use transpose(dim0, dim1) or .mT`);
+    throw new ShapeError(
+      `t: expects a tensor with <= 2 dimensions (got ${x.shape.length}-D of shape ${formatShape(x.shape)})\nhelp: use transpose(dim0, dim1) or .mT`,
+    );
   }
-  return x.shape.length < 2 ? permute(x, x.shape.map((_, i) => i)) : transpose(x, 0, 1);
+  return x.shape.length < 2
+    ? permute(
+        x,
+        x.shape.map((_, i) => i),
+      )
+    : transpose(x, 0, 1);
 }
 
 /**
@@ -290,7 +314,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   for (let i = 0; i < n; i++) {
     const want = shape[i]!;
     if (i < lead) {
-      if (want < 0) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension ${i}`);
+      if (want < 0)
+        throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension ${i}`);
       outShape[i] = want;
       outStrides[i] = 0;
       continue;
@@ -413,13 +438,20 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
  * slice(arange(10), 0, 2, 5).toArray(); // [2, 3, 4]
  * ```
  */
-export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, options?: SliceOptions): Tensor {
+export function slice(
+  x: Tensor,
+  dim: number,
+  start?: number | null,
+  end?: number | null,
+  options?: SliceOptions,
+): Tensor {
   alive(x, 'slice');
   const n = x.shape.length;
   const d = normalizeDim(dim, n, 'slice');
   const size = x.shape[d]!;
   const step = options?.step ?? 1;
-  if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer (got ${step})`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new ValueError(`slice: step must be a positive integer (got ${step})`);
   const clampIndex = (v: number): number => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start === undefined || start === null ? 0 : clampIndex(start);
   const e = Math.max(s, end === undefined || end === null ? size : clampIndex(end));
@@ -505,7 +537,9 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
   if (typeof splitSizeOrSections === 'number') {
     const s = splitSizeOrSections;
     if (!Number.isInteger(s) || s < 0 || (s === 0 && size !== 0)) {
-      throw new ValueError(`split: split_size can only be 0 if dimension size is 0 (got split_size ${s} for size ${size})`);
+      throw new ValueError(
+        `split: split_size can only be 0 if dimension size is 0 (got split_size ${s} for size ${size})`,
+      );
     }
     sizes = [];
     if (size === 0) sizes.push(0);
@@ -538,7 +572,8 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
  * ```
  */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be greater than 0 (got ${chunks})`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ValueError(`chunk: chunks must be greater than 0 (got ${chunks})`);
   const d = normalizeDim(dim, x.shape.length, 'chunk');
   const size = x.shape[d]!;
   return split(x, Math.max(1, Math.ceil(size / chunks)), d);
@@ -615,4 +650,3 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   if (needsRecord1(x)) record('diagonal', [x], [y], { offset, dim1: a, dim2: b, inputShape: x.shape });
   return y;
 }
-

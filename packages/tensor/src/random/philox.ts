@@ -94,11 +94,11 @@ export function philoxFill(
   length = target.length - start,
 ): void {
   const words = new Uint32Array(4);
-  const k0 = seed % 4294967296 >>> 0;
+  const k0 = (seed % 4294967296) >>> 0;
   const k1 = Math.floor(seed / 4294967296) >>> 0;
   for (let i = 0; i < length; i++) {
     const c = offset + i;
-    philox4x32(c % 4294967296 >>> 0, Math.floor(c / 4294967296) >>> 0, 0, 0, k0, k1, words);
+    philox4x32((c % 4294967296) >>> 0, Math.floor(c / 4294967296) >>> 0, 0, 0, k0, k1, words);
     if (distribution === 'uniform') {
       target[start + i] = (words[0]! >>> 8) * TWO_NEG_24;
     } else {

@@ -29,7 +29,13 @@ export interface Comparison {
  * compareToGolden(tensor([1, 2]), { shape: [2], dtype: 'int64', data: [1, 2] }, 0, 0).ok; // true
  * ```
  */
-export function compareToGolden(got: Tensor, want: GoldenTensor, rtol: number, atol: number, label = 'output'): Comparison {
+export function compareToGolden(
+  got: Tensor,
+  want: GoldenTensor,
+  rtol: number,
+  atol: number,
+  label = 'output',
+): Comparison {
   if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
     return {
       ok: false,
@@ -39,11 +45,19 @@ export function compareToGolden(got: Tensor, want: GoldenTensor, rtol: number, a
   }
   const wantBool = want.dtype === 'bool';
   if (wantBool !== (got.dtype === 'bool')) {
-    return { ok: false, maxError: Number.POSITIVE_INFINITY, message: `${label}: dtype ${got.dtype} (expected ${want.dtype})` };
+    return {
+      ok: false,
+      maxError: Number.POSITIVE_INFINITY,
+      message: `${label}: dtype ${got.dtype} (expected ${want.dtype})`,
+    };
   }
   const wantInt = want.dtype === 'int64' || want.dtype === 'int32';
   if (wantInt !== (got.dtype === 'int32')) {
-    return { ok: false, maxError: Number.POSITIVE_INFINITY, message: `${label}: dtype ${got.dtype} (expected ${want.dtype})` };
+    return {
+      ok: false,
+      maxError: Number.POSITIVE_INFINITY,
+      message: `${label}: dtype ${got.dtype} (expected ${want.dtype})`,
+    };
   }
   const values = got.dataSync();
   let maxError = 0;

@@ -1,10 +1,15 @@
+import opsJson from '../../testdata/ops.json' with { type: 'json' };
 import { getBackend } from '../backend/registry.js';
 import { tidy } from '../core/memory.js';
 import type { Tensor } from '../core/tensor.js';
-import * as K from '../index.js';
-import opsJson from '../../testdata/ops.json' with { type: 'json' };
 import { compareToGolden } from './compare.js';
-import { type GoldenAdapter, NN_GOLDEN_OPS, decodeGoldenAttrs, decodeGoldenInputs, tensorGoldenOps } from './golden-ops.js';
+import {
+  decodeGoldenAttrs,
+  decodeGoldenInputs,
+  type GoldenAdapter,
+  NN_GOLDEN_OPS,
+  tensorGoldenOps,
+} from './golden-ops.js';
 import type { GoldenOpCase, GoldenTensor } from './golden-types.js';
 import { primitiveCases } from './primitives.js';
 
@@ -65,15 +70,23 @@ class ConformanceFailure extends Error {}
  * runGoldenForward(goldenOpCases()[0]!, 'cpu');
  * ```
  */
-export function runGoldenForward(c: GoldenOpCase, device: string, adapters: Readonly<Record<string, GoldenAdapter>> = tensorGoldenOps): void {
+export function runGoldenForward(
+  c: GoldenOpCase,
+  device: string,
+  adapters: Readonly<Record<string, GoldenAdapter>> = tensorGoldenOps,
+): void {
   const adapter = adapters[c.op];
   if (adapter === undefined) throw new ConformanceFailure(`${c.id}: no Kiln adapter for op '${c.op}'`);
   tidy(() => {
     const args = decodeGoldenInputs(c, device);
     const attrs = decodeGoldenAttrs(c, device);
     const result = adapter(args, attrs, c.id);
-    const outs: readonly Tensor[] = Array.isArray(result) ? (result as readonly Tensor[]) : [result as Tensor];
-    const wants: readonly GoldenTensor[] = Array.isArray(c.output) ? (c.output as readonly GoldenTensor[]) : [c.output as GoldenTensor];
+    const outs: readonly Tensor[] = Array.isArray(result)
+      ? (result as readonly Tensor[])
+      : [result as Tensor];
+    const wants: readonly GoldenTensor[] = Array.isArray(c.output)
+      ? (c.output as readonly GoldenTensor[])
+      : [c.output as GoldenTensor];
     if (outs.length !== wants.length) {
       throw new ConformanceFailure(`${c.id}: ${outs.length} outputs (expected ${wants.length})`);
     }
@@ -101,7 +114,9 @@ export function checkAllocationBalance(device: string, label: string, fn: () => 
   tidy(fn);
   const after = backend.memory().buffers;
   if (after !== before) {
-    throw new ConformanceFailure(`${label}: ${after - before} storages left allocated on '${device}' (expected 0)`);
+    throw new ConformanceFailure(
+      `${label}: ${after - before} storages left allocated on '${device}' (expected 0)`,
+    );
   }
 }
 
@@ -161,4 +176,3 @@ export function runConformance(
   }
   return { passed, failed };
 }
-

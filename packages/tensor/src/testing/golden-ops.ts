@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
-import * as K from '../index.js';
 import { ValueError } from '../errors/errors.js';
-import { type GoldenOpCase, type GoldenValue, fromGolden, isGoldenTensor } from './golden-types.js';
+import * as K from '../index.js';
+import { fromGolden, type GoldenOpCase, type GoldenValue, isGoldenTensor } from './golden-types.js';
 
 /** The decoded arguments of a golden case: tensors on the device, other values as in the JSON. */
 export type GoldenArg = Tensor | number | boolean | string | null | readonly GoldenArg[];
@@ -11,7 +11,11 @@ export type GoldenArg = Tensor | number | boolean | string | null | readonly Gol
  * device and turned into views where the case says so), `attrs` its keyword arguments, `id` the
  * case id (a few cases carry an argument only in their id, e.g. `cat/dim1`).
  */
-export type GoldenAdapter = (args: readonly GoldenArg[], attrs: Readonly<Record<string, GoldenArg>>, id: string) => Tensor | readonly Tensor[];
+export type GoldenAdapter = (
+  args: readonly GoldenArg[],
+  attrs: Readonly<Record<string, GoldenArg>>,
+  id: string,
+) => Tensor | readonly Tensor[];
 
 const T = (v: GoldenArg | undefined): Tensor => {
   if (v instanceof K.Tensor) return v;
@@ -42,10 +46,16 @@ function unary(fn: (x: Tensor) => Tensor): GoldenAdapter {
   return (a) => fn(T(a[0]));
 }
 
-function reduceDim(fn: (x: Tensor, dim?: number | number[] | null, keepdim?: boolean) => Tensor): GoldenAdapter {
+function reduceDim(
+  fn: (x: Tensor, dim?: number | number[] | null, keepdim?: boolean) => Tensor,
+): GoldenAdapter {
   return (a, at) => {
     const d = a[1] ?? at.dim;
-    return fn(T(a[0]), d === undefined || d === null ? undefined : Array.isArray(d) ? L(d) : N(d), B(at.keepdim, false));
+    return fn(
+      T(a[0]),
+      d === undefined || d === null ? undefined : Array.isArray(d) ? L(d) : N(d),
+      B(at.keepdim, false),
+    );
   };
 }
 
@@ -131,9 +141,18 @@ export const tensorGoldenOps: Readonly<Record<string, GoldenAdapter>> = {
   permute: (a) => K.permute(T(a[0]), L(a[1])),
   transpose: (a) => K.transpose(T(a[0]), N(a[1]), N(a[2])),
   expand: (a) => K.expand(T(a[0]), L(a[1])),
-  cat: (a, at, id) => K.cat(a.filter((x): x is Tensor => x instanceof K.Tensor), N(at.dim, dimFromId(id))),
-  stack: (a, at, id) => K.stack(a.filter((x): x is Tensor => x instanceof K.Tensor), N(at.dim, dimFromId(id))),
-  split: (a, at, id) => K.split(T(a[0]), Array.isArray(a[1]) ? L(a[1]) : N(a[1]), N(a[2] ?? at.dim, dimFromId(id))),
+  cat: (a, at, id) =>
+    K.cat(
+      a.filter((x): x is Tensor => x instanceof K.Tensor),
+      N(at.dim, dimFromId(id)),
+    ),
+  stack: (a, at, id) =>
+    K.stack(
+      a.filter((x): x is Tensor => x instanceof K.Tensor),
+      N(at.dim, dimFromId(id)),
+    ),
+  split: (a, at, id) =>
+    K.split(T(a[0]), Array.isArray(a[1]) ? L(a[1]) : N(a[1]), N(a[2] ?? at.dim, dimFromId(id))),
   chunk: (a, at, id) => K.chunk(T(a[0]), N(a[1]), N(a[2] ?? at.dim, dimFromId(id))),
   squeeze: (a) => K.squeeze(T(a[0]), opt(a[1])),
   unsqueeze: (a) => K.unsqueeze(T(a[0]), N(a[1])),
@@ -147,9 +166,17 @@ export const tensorGoldenOps: Readonly<Record<string, GoldenAdapter>> = {
   tril: (a, at) => K.tril(T(a[0]), opt(a[1] ?? at.diagonal)),
   triu: (a, at) => K.triu(T(a[0]), opt(a[1] ?? at.diagonal)),
   flip: (a) => K.flip(T(a[0]), L(a[1])),
-  roll: (a) => K.roll(T(a[0]), Array.isArray(a[1]) ? L(a[1]) : N(a[1]), Array.isArray(a[2]) ? L(a[2]) : opt(a[2])),
+  roll: (a) =>
+    K.roll(T(a[0]), Array.isArray(a[1]) ? L(a[1]) : N(a[1]), Array.isArray(a[2]) ? L(a[2]) : opt(a[2])),
   pad: (a, at) =>
-    K.pad(T(a[0]), L(a[1]), clean({ mode: typeof at.mode === 'string' ? (at.mode as 'constant') : undefined, value: opt(at.value) })),
+    K.pad(
+      T(a[0]),
+      L(a[1]),
+      clean({
+        mode: typeof at.mode === 'string' ? (at.mode as 'constant') : undefined,
+        value: opt(at.value),
+      }),
+    ),
   repeat: (a) => K.repeat(T(a[0]), L(a[1])),
   // NOTE: the contiguous case's reference output is `2 * x.transpose(0, 2).contiguous()` (so that
   // its gradient is not the identity); the factor is not stored in ops.json.
@@ -159,22 +186,55 @@ export const tensorGoldenOps: Readonly<Record<string, GoldenAdapter>> = {
   outer: (a) => K.outer(T(a[0]), T(a[1])),
   linear: (a) => K.linear(T(a[0]), T(a[1]), a[2] instanceof K.Tensor ? a[2] : null),
   einsum: (a, at, id) =>
-    K.einsum(typeof at.equation === 'string' ? at.equation : einsumFromId(id), ...a.filter((x): x is Tensor => x instanceof K.Tensor)),
+    K.einsum(
+      typeof at.equation === 'string' ? at.equation : einsumFromId(id),
+      ...a.filter((x): x is Tensor => x instanceof K.Tensor),
+    ),
   conv1d: (a, at) =>
-    K.conv1d(T(a[0]), T(a[1]), a[2] instanceof K.Tensor ? a[2] : null, clean({
-      stride: opt(at.stride), padding: opt(at.padding), dilation: opt(at.dilation), groups: opt(at.groups),
-    })),
+    K.conv1d(
+      T(a[0]),
+      T(a[1]),
+      a[2] instanceof K.Tensor ? a[2] : null,
+      clean({
+        stride: opt(at.stride),
+        padding: opt(at.padding),
+        dilation: opt(at.dilation),
+        groups: opt(at.groups),
+      }),
+    ),
   conv2d: (a, at) =>
-    K.conv2d(T(a[0]), T(a[1]), a[2] instanceof K.Tensor ? a[2] : null, clean({
-      stride: pair(at.stride), padding: pair(at.padding), dilation: pair(at.dilation), groups: opt(at.groups),
-    })),
+    K.conv2d(
+      T(a[0]),
+      T(a[1]),
+      a[2] instanceof K.Tensor ? a[2] : null,
+      clean({
+        stride: pair(at.stride),
+        padding: pair(at.padding),
+        dilation: pair(at.dilation),
+        groups: opt(at.groups),
+      }),
+    ),
   conv_transpose2d: (a, at) =>
-    K.convTranspose2d(T(a[0]), T(a[1]), a[2] instanceof K.Tensor ? a[2] : null, clean({
-      stride: pair(at.stride), padding: pair(at.padding), outputPadding: pair(at.output_padding), groups: opt(at.groups), dilation: pair(at.dilation),
-    })),
+    K.convTranspose2d(
+      T(a[0]),
+      T(a[1]),
+      a[2] instanceof K.Tensor ? a[2] : null,
+      clean({
+        stride: pair(at.stride),
+        padding: pair(at.padding),
+        outputPadding: pair(at.output_padding),
+        groups: opt(at.groups),
+        dilation: pair(at.dilation),
+      }),
+    ),
   max_pool2d: (a, at) =>
-    K.maxPool2d(T(a[0]), pair(a[1]) ?? 1, clean({ stride: pair(at.stride), padding: pair(at.padding), dilation: pair(at.dilation) })),
-  avg_pool2d: (a, at) => K.avgPool2d(T(a[0]), pair(a[1]) ?? 1, clean({ stride: pair(at.stride), padding: pair(at.padding) })),
+    K.maxPool2d(
+      T(a[0]),
+      pair(a[1]) ?? 1,
+      clean({ stride: pair(at.stride), padding: pair(at.padding), dilation: pair(at.dilation) }),
+    ),
+  avg_pool2d: (a, at) =>
+    K.avgPool2d(T(a[0]), pair(a[1]) ?? 1, clean({ stride: pair(at.stride), padding: pair(at.padding) })),
   adaptive_avg_pool2d: (a) => K.adaptiveAvgPool2d(T(a[0]), pair(a[1]) ?? 1),
   batch_norm: (a) => K.batchNorm(T(a[0]), null, null, { weight: T(a[1]), bias: T(a[2]), training: true }),
   layer_norm: (a) => K.layerNorm(T(a[0]), T(a[1]).shape, T(a[1]), T(a[2])),
@@ -227,7 +287,12 @@ export const NN_GOLDEN_OPS: readonly string[] = [
  */
 export function decodeGoldenInputs(c: GoldenOpCase, device: string, floatDType?: 'float64'): GoldenArg[] {
   const decode = (v: GoldenValue): GoldenArg => {
-    if (isGoldenTensor(v)) return fromGolden(v, device, floatDType !== undefined && v.dtype === 'float32' ? floatDType : undefined);
+    if (isGoldenTensor(v))
+      return fromGolden(
+        v,
+        device,
+        floatDType !== undefined && v.dtype === 'float32' ? floatDType : undefined,
+      );
     if (Array.isArray(v)) return v.map(decode);
     return v as GoldenArg;
   };
@@ -256,10 +321,16 @@ export function decodeGoldenInputs(c: GoldenOpCase, device: string, floatDType?:
  * decodeGoldenAttrs(c, 'cpu');
  * ```
  */
-export function decodeGoldenAttrs(c: GoldenOpCase, device: string, floatDType?: 'float64'): Record<string, GoldenArg> {
+export function decodeGoldenAttrs(
+  c: GoldenOpCase,
+  device: string,
+  floatDType?: 'float64',
+): Record<string, GoldenArg> {
   const out: Record<string, GoldenArg> = {};
   for (const [k, v] of Object.entries(c.attrs)) {
-    out[k] = isGoldenTensor(v) ? fromGolden(v, device, floatDType !== undefined && v.dtype === 'float32' ? floatDType : undefined) : (v as GoldenArg);
+    out[k] = isGoldenTensor(v)
+      ? fromGolden(v, device, floatDType !== undefined && v.dtype === 'float32' ? floatDType : undefined)
+      : (v as GoldenArg);
   }
   return out;
 }

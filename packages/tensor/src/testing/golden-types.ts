@@ -52,7 +52,9 @@ export interface GoldenOpCase {
  * ```
  */
 export function isGoldenTensor(v: unknown): v is GoldenTensor {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'shape' in v && 'dtype' in v && 'data' in v;
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && 'shape' in v && 'dtype' in v && 'data' in v
+  );
 }
 
 /**

@@ -8,12 +8,19 @@ export {
   runConformance,
   runGoldenForward,
 } from './conformance.js';
-export { type GoldenAdapter, type GoldenArg, NN_GOLDEN_OPS, decodeGoldenAttrs, decodeGoldenInputs, tensorGoldenOps } from './golden-ops.js';
 export {
+  decodeGoldenAttrs,
+  decodeGoldenInputs,
+  type GoldenAdapter,
+  type GoldenArg,
+  NN_GOLDEN_OPS,
+  tensorGoldenOps,
+} from './golden-ops.js';
+export {
+  fromGolden,
   type GoldenOpCase,
   type GoldenTensor,
   type GoldenValue,
-  fromGolden,
   goldenDType,
   isGoldenTensor,
 } from './golden-types.js';

@@ -44,14 +44,15 @@ function strided(data: readonly number[], shape: readonly number[], strides: rea
   const cs = contiguousStrides(shape);
   for (let i = 0; i < n; i++) {
     let off = 0;
-    for (let d = 0; d < shape.length; d++) off += Math.floor(i / cs[d]!) % shape[d]! * strides[d]!;
+    for (let d = 0; d < shape.length; d++) off += (Math.floor(i / cs[d]!) % shape[d]!) * strides[d]!;
     out[i] = data[off]!;
   }
   return out;
 }
 
 function close(label: string, got: readonly number[], want: readonly number[], tol: number): void {
-  if (got.length !== want.length) throw new Error(`${label}: ${got.length} elements (expected ${want.length})`);
+  if (got.length !== want.length)
+    throw new Error(`${label}: ${got.length} elements (expected ${want.length})`);
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
     const w = want[i]!;
@@ -128,7 +129,8 @@ export function primitiveCases(device: string): ConformanceCase[] {
         const xt = x.t();
         close(`${op} transposed`, host(fn(xt)), host(xt).map(ref), tol * 4);
         const empty = fn(K.zeros([0, 3], { device, dtype }));
-        if (empty.numel() !== 0 || empty.shape[1] !== 3) throw new Error(`${op}: zero-size input gave shape ${empty.shape}`);
+        if (empty.numel() !== 0 || empty.shape[1] !== 3)
+          throw new Error(`${op}: zero-size input gave shape ${empty.shape}`);
       });
     }
     add(`round half to even ${dtype}`, () => {
@@ -153,7 +155,9 @@ export function primitiveCases(device: string): ConformanceCase[] {
         const av = host(a);
         const bv = host(b);
         const want: number[] = [];
-        for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) for (let k = 0; k < 3; k++) want.push(ref(av[i * 3 + k]!, bv[j * 3 + k]!));
+        for (let i = 0; i < 4; i++)
+          for (let j = 0; j < 5; j++)
+            for (let k = 0; k < 3; k++) want.push(ref(av[i * 3 + k]!, bv[j * 3 + k]!));
         close(`${op} broadcast`, host(y), want, dtype === 'float32' ? 1e-6 : 1e-12);
         const p = make(device, [3, 4], dtype, 4).t();
         const q = make(device, [4, 3], dtype, 5);
@@ -166,9 +170,24 @@ export function primitiveCases(device: string): ConformanceCase[] {
       const b = make(device, [6], dtype, 7);
       const av = host(a);
       const bv = host(b);
-      close('lt', host(K.lt(a, b)), av.map((v, i) => (v < bv[i]! ? 1 : 0)), 0);
-      close('ge', host(K.ge(a, b)), av.map((v, i) => (v >= bv[i]! ? 1 : 0)), 0);
-      close('eq self', host(K.eq(a, a)), av.map(() => 1), 0);
+      close(
+        'lt',
+        host(K.lt(a, b)),
+        av.map((v, i) => (v < bv[i]! ? 1 : 0)),
+        0,
+      );
+      close(
+        'ge',
+        host(K.ge(a, b)),
+        av.map((v, i) => (v >= bv[i]! ? 1 : 0)),
+        0,
+      );
+      close(
+        'eq self',
+        host(K.eq(a, a)),
+        av.map(() => 1),
+        0,
+      );
     });
   }
   add('cast between every dtype pair', () => {
@@ -179,11 +198,16 @@ export function primitiveCases(device: string): ConformanceCase[] {
       int32: [-2, 0, 0, 0, 3],
       bool: [1, 1, 0, 1, 1],
     };
-    for (const dtype of backend.dtypes) close(`cast to ${dtype}`, host(K.cast(src, dtype)), expected[dtype], 1e-6);
+    for (const dtype of backend.dtypes)
+      close(`cast to ${dtype}`, host(K.cast(src, dtype)), expected[dtype], 1e-6);
   });
   add('where with broadcasting', () => {
     const c = K.tensor([[true], [false]], { device });
-    const y = K.where(c, K.tensor([1, 2, 3], { device, dtype: 'float32' }), K.tensor(-1, { device, dtype: 'float32' }));
+    const y = K.where(
+      c,
+      K.tensor([1, 2, 3], { device, dtype: 'float32' }),
+      K.tensor(-1, { device, dtype: 'float32' }),
+    );
     close('where', host(y), [1, 2, 3, -1, -1, -1], 0);
   });
   add('copy and fill of strided views', () => {
@@ -202,7 +226,8 @@ export function primitiveCases(device: string): ConformanceCase[] {
     for (const dist of ['uniform', 'normal'] as const) {
       const g = new K.Generator(1234);
       g.reserve(10);
-      const t = dist === 'uniform' ? K.rand([7], { device, generator: g }) : K.randn([7], { device, generator: g });
+      const t =
+        dist === 'uniform' ? K.rand([7], { device, generator: g }) : K.randn([7], { device, generator: g });
       const ref = new Float32Array(7);
       philoxFill(ref, dist, 1234, 10);
       close(`random ${dist}`, host(t), Array.from(ref), 1e-6);
