@@ -1,0 +1,5 @@
+export {
+  type GradientGoldenOptions,
+  type GradientGoldenResult,
+  runGradientGoldens,
+} from './gradient-goldens.js';
