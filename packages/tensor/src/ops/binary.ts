@@ -517,8 +517,8 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorOrScalar): Tensor
   const d = sub(end, start);
   const w = mul(d, weight);
   const y = add(start, w);
-  if (!d.requiresGrad) d.dispose();
-  if (!w.requiresGrad) w.dispose();
+  d.dispose();
+  w.dispose();
   return y;
 }
 
@@ -535,8 +535,8 @@ export function addcmul(x: Tensor, t1: Tensor, t2: Tensor, options?: ValueOption
   const p = mul(t1, t2);
   const s = options?.value !== undefined && options.value !== 1 ? mul(p, options.value) : p;
   const y = add(x, s);
-  if (!p.requiresGrad) p.dispose();
-  if (s !== p && !s.requiresGrad) s.dispose();
+  p.dispose();
+  if (s !== p) s.dispose();
   return y;
 }
 
@@ -553,7 +553,7 @@ export function addcdiv(x: Tensor, t1: Tensor, t2: Tensor, options?: ValueOption
   const q = div(t1, t2);
   const s = options?.value !== undefined && options.value !== 1 ? mul(q, options.value) : q;
   const y = add(x, s);
-  if (!q.requiresGrad) q.dispose();
-  if (s !== q && !s.requiresGrad) s.dispose();
+  q.dispose();
+  if (s !== q) s.dispose();
   return y;
 }

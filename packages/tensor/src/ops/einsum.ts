@@ -1,4 +1,3 @@
-import { needsRecord } from '../core/dispatch.js';
 import { type DType, promoteTypes } from '../core/dtype.js';
 import { tidy } from '../core/memory.js';
 import type { Tensor } from '../core/tensor.js';
@@ -195,7 +194,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   commonBackendOf('einsum', operands);
   const run = (): Tensor => evaluate(equation, operands);
   // Without a graph to keep them alive for, the intermediates are freed at once.
-  return needsRecord(operands) ? run() : tidy(run);
+  return tidy(run);
 }
 
 function evaluate(equation: string, operands: readonly Tensor[]): Tensor {

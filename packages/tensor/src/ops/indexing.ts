@@ -212,7 +212,7 @@ function narrowedTo(src: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < shape.length; d++) {
     if (t.shape[d]! > shape[d]!) {
       const next = narrow(t, d, 0, shape[d]!);
-      if (t !== src && !t.requiresGrad) t.dispose();
+      if (t !== src) t.dispose();
       t = next;
     }
   }

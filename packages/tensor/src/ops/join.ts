@@ -112,6 +112,6 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim(dim, first.shape.length + 1, 'stack');
   const views = tensors.map((t) => unsqueeze(t, d));
   const y = cat(views, d);
-  for (const v of views) if (!v.requiresGrad) v.dispose();
+  for (const v of views) v.dispose();
   return y;
 }

@@ -111,7 +111,7 @@ function batched(backend: Backend, a: Tensor, b: Tensor): Tensor {
 
 /** Drops a view used only to route a 1-D operand through the batched product. */
 function dropView(view: Tensor, base: Tensor): void {
-  if (!view.requiresGrad && view !== base) view.dispose();
+  if (view !== base) view.dispose();
 }
 
 /**
@@ -148,7 +148,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = squeeze(y, drop);
   dropView(a2, a);
   dropView(b2, b);
-  if (!y.requiresGrad) y.dispose();
+  y.dispose();
   return out;
 }
 
@@ -254,7 +254,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   }
   const column = unsqueeze(a, 1);
   const y = mul(column, b);
-  if (!column.requiresGrad) column.dispose();
+  column.dispose();
   return y;
 }
 
@@ -311,9 +311,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const wT = t(weight);
   const y = matmul(x, wT);
-  if (!wT.requiresGrad) wT.dispose();
+  wT.dispose();
   if (b === null) return y;
   const z = add(y, b);
-  if (!y.requiresGrad) y.dispose();
+  y.dispose();
   return z;
 }

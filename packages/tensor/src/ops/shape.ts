@@ -191,7 +191,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (v !== null) return v;
   const c = materialize(x, 'reshape');
   const y = reshapeView(c, target, 'reshape')!;
-  if (!c.requiresGrad) c.dispose();
+  c.dispose();
   return y;
 }
 

@@ -289,7 +289,7 @@ export function trunc(x: Tensor): Tensor {
 export function log2(x: Tensor): Tensor {
   const l = log(x);
   const y = l.mul(1 / Math.LN2);
-  if (!l.requiresGrad) l.dispose();
+  l.dispose();
   return y;
 }
 

@@ -94,12 +94,12 @@ export function rawView(
   return viewTensor(base, shape, strides, offset, op);
 }
 
-/**
- * Runs a composite: inside `tidy` when nothing is recorded (so every intermediate is freed at
- * once), directly otherwise (autograd may hold intermediates it saved). @internal
- */
-export function composite<T extends Tensor | readonly Tensor[]>(tracked: boolean, fn: () => T): T {
-  return tracked ? fn() : tidy(fn);
+/** Runs a composite inside `tidy`, so every intermediate is freed at once. @internal */
+export function composite<T extends Tensor | readonly Tensor[]>(_tracked: boolean, fn: () => T): T {
+  // NOTE: even while autograd records, the intermediates can go: every tensor a gradient rule saved
+  // holds its own reference on the storage, so disposing our handles frees nothing backward needs,
+  // and a training loop without dispose does not pile up the composites' temporaries.
+  return tidy(fn);
 }
 
 /** Normalises an int-or-pair argument with PyTorch's checks. @internal */
