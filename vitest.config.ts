@@ -10,7 +10,7 @@ export default defineConfig({
       'bench/**/*.test.ts',
       'docs/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/*.browser.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
     // Memory tests force garbage collection to check what finalizers release.

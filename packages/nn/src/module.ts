@@ -1,4 +1,4 @@
-import { isTensor, noGrad, type Tensor, ValueError } from '@kiln/autograd';
+import { isTensor, noGrad, type Tensor, tidy, ValueError } from '@kiln/autograd';
 import { Parameter } from './parameter.js';
 
 /** A module's state: parameters and persistent buffers by PyTorch's dotted names. */
@@ -40,6 +40,11 @@ export type ForwardPreHook = (
   module: AnyModule,
   input: readonly unknown[],
 ) => readonly unknown[] | undefined | void;
+
+function keepAll(value: unknown): void {
+  if (isTensor(value)) value.keep();
+  else if (Array.isArray(value)) for (const v of value) keepAll(v);
+}
 
 function checkName(kind: string, name: string, owner: Module<never, unknown>): void {
   if (typeof name !== 'string') throw new ValueError(`${kind} name should be a string (got ${typeof name})`);
@@ -90,19 +95,28 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   /** The computation; call the module with `call(...)` so hooks run. */
   abstract forward(...input: I): O;
 
-  /** Runs pre-hooks, `forward`, then hooks (PyTorch's `module(x)`). */
+  /**
+   * Runs pre-hooks, `forward`, then hooks (PyTorch's `module(x)`). Every tensor `forward` creates
+   * and does not return is disposed when it returns (tensors autograd saved keep their own
+   * reference), so a training loop holds flat memory without a single `dispose`. A module with
+   * forward hooks keeps its output alive past enclosing modules, for hooks that capture it.
+   */
   call(...input: I): O {
-    let args = input;
     const self = this as unknown as AnyModule;
-    for (const hook of this.forwardPreHooks) {
-      const r = hook(self, args);
-      if (r !== undefined) args = r as unknown as I;
-    }
-    let out = this.forward(...args);
-    for (const hook of this.forwardHooks) {
-      const r = hook(self, args, out);
-      if (r !== undefined) out = r as O;
-    }
+    const out = tidy(() => {
+      let args = input;
+      for (const hook of this.forwardPreHooks) {
+        const r = hook(self, args);
+        if (r !== undefined) args = r as unknown as I;
+      }
+      let y = this.forward(...args);
+      for (const hook of this.forwardHooks) {
+        const r = hook(self, args, y);
+        if (r !== undefined) y = r as O;
+      }
+      return y;
+    });
+    if (this.forwardHooks.length > 0) keepAll(out);
     return out;
   }
 

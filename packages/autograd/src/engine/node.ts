@@ -222,8 +222,13 @@ export class Node implements GradFnLike, GradContext<OpName> {
     const expected = this.savedVersion![k]!;
     if (t.handle.version !== expected) throw this.versionError(k, t, expected);
     if (!t.isDisposed) return t;
-    // NOTE: the user disposed their tensor; our reference kept the storage, so wrap it again.
+    // NOTE: the tensor was disposed (library composites free their intermediates at once); our
+    // reference kept the storage, so wrap it again, keeping its place in the graph so that
+    // higher-order gradients (createGraph) still flow through it.
     const revived = new Tensor(t.handle, t.dtype, t.shape, t.strides, t.offset).keep();
+    revived.gradFn = t.gradFn;
+    revived._requiresGrad = t._requiresGrad;
+    revived._outputIndex = t._outputIndex;
     saved![k] = revived;
     if (k < 31) this.ownMask |= 1 << k;
     return revived;

@@ -1,4 +1,4 @@
-import { DTypeError, logSoftmax, ShapeError, type Tensor, ValueError, where } from '@kiln/autograd';
+import { DTypeError, logSoftmax, ShapeError, type Tensor, tidy, ValueError, where } from '@kiln/autograd';
 import { checkSameShape, type Reduction, reduce } from './reduction.js';
 
 /**
@@ -95,20 +95,23 @@ function nllCore(
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
-  checkTarget('nllLoss', input, target);
-  const classes = input.ndim === 1 ? input.shape[0]! : input.shape[1]!;
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  checkClassRange('nllLoss', target, classes, ignoreIndex);
-  const { perRow, w } = nllCore(
-    classesLast(input),
-    target.reshape([-1]),
-    options.weight ?? null,
-    ignoreIndex,
-  );
-  const reduction = options.reduction ?? 'mean';
-  if (reduction === 'none') return perRow.reshape(target.shape);
-  if (reduction === 'sum') return perRow.sum();
-  return perRow.sum().div(w.sum());
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkTarget('nllLoss', input, target);
+    const classes = input.ndim === 1 ? input.shape[0]! : input.shape[1]!;
+    const ignoreIndex = options.ignoreIndex ?? -100;
+    checkClassRange('nllLoss', target, classes, ignoreIndex);
+    const { perRow, w } = nllCore(
+      classesLast(input),
+      target.reshape([-1]),
+      options.weight ?? null,
+      ignoreIndex,
+    );
+    const reduction = options.reduction ?? 'mean';
+    if (reduction === 'none') return perRow.reshape(target.shape);
+    if (reduction === 'sum') return perRow.sum();
+    return perRow.sum().div(w.sum());
+  });
 }
 
 /**
@@ -125,55 +128,58 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') {
-    throw new DTypeError(`crossEntropy: expected floating-point logits (got ${input.dtype})`);
-  }
-  const eps = options.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1))
-    throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
-  const reduction = options.reduction ?? 'mean';
-  const weight = options.weight ?? null;
-  const classDim = input.ndim === 1 ? 0 : 1;
-  const classes = input.shape[classDim]!;
-  if (weight !== null && (weight.ndim !== 1 || weight.shape[0] !== classes)) {
-    throw new ShapeError(
-      `crossEntropy: weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: [${weight.shape.join(', ')}]`,
-    );
-  }
-  const logp = logSoftmax(input, classDim);
-  if (target.dtype === 'float32' || target.dtype === 'float64') {
-    checkSameShape('crossEntropy', input, target);
-    let t = target;
-    if (eps > 0) t = target.mul(1 - eps).add(eps / classes);
-    let prod = logp.mul(t);
-    if (weight !== null)
-      prod = prod.mul(
-        classDim === 1 ? weight.reshape([classes, ...input.shape.slice(2).map(() => 1)]) : weight,
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    if (input.dtype !== 'float32' && input.dtype !== 'float64') {
+      throw new DTypeError(`crossEntropy: expected floating-point logits (got ${input.dtype})`);
+    }
+    const eps = options.labelSmoothing ?? 0;
+    if (!(eps >= 0 && eps <= 1))
+      throw new ValueError(`crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`);
+    const reduction = options.reduction ?? 'mean';
+    const weight = options.weight ?? null;
+    const classDim = input.ndim === 1 ? 0 : 1;
+    const classes = input.shape[classDim]!;
+    if (weight !== null && (weight.ndim !== 1 || weight.shape[0] !== classes)) {
+      throw new ShapeError(
+        `crossEntropy: weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: [${weight.shape.join(', ')}]`,
       );
-    const perSample = prod.sum(classDim).neg();
-    if (reduction === 'none') return perSample;
-    if (reduction === 'sum') return perSample.sum();
-    // NOTE: PyTorch divides probability-target losses by the batch size, not by the weights.
-    return input.ndim === 1 ? perSample : perSample.sum().div(perSample.numel());
-  }
-  checkTarget('crossEntropy', input, target);
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  checkClassRange('crossEntropy', target, classes, ignoreIndex);
-  const logp2d = classesLast(logp);
-  const target1d = target.reshape([-1]);
-  const { perRow, w, valid } = nllCore(logp2d, target1d, weight, ignoreIndex);
-  let nll: Tensor;
-  if (reduction === 'none') nll = perRow.reshape(target.shape);
-  else if (reduction === 'sum') nll = perRow.sum();
-  else nll = perRow.sum().div(w.sum());
-  if (eps === 0) return nll;
-  const weighted = weight === null ? logp2d : logp2d.mul(weight);
-  const smooth = weighted.sum(1).neg().mul(valid);
-  let smoothReduced: Tensor;
-  if (reduction === 'none') smoothReduced = smooth.reshape(target.shape);
-  else if (reduction === 'sum') smoothReduced = smooth.sum();
-  else smoothReduced = smooth.sum().div(weight === null ? valid.sum() : w.sum());
-  return nll.mul(1 - eps).add(smoothReduced.mul(eps / classes));
+    }
+    const logp = logSoftmax(input, classDim);
+    if (target.dtype === 'float32' || target.dtype === 'float64') {
+      checkSameShape('crossEntropy', input, target);
+      let t = target;
+      if (eps > 0) t = target.mul(1 - eps).add(eps / classes);
+      let prod = logp.mul(t);
+      if (weight !== null)
+        prod = prod.mul(
+          classDim === 1 ? weight.reshape([classes, ...input.shape.slice(2).map(() => 1)]) : weight,
+        );
+      const perSample = prod.sum(classDim).neg();
+      if (reduction === 'none') return perSample;
+      if (reduction === 'sum') return perSample.sum();
+      // NOTE: PyTorch divides probability-target losses by the batch size, not by the weights.
+      return input.ndim === 1 ? perSample : perSample.sum().div(perSample.numel());
+    }
+    checkTarget('crossEntropy', input, target);
+    const ignoreIndex = options.ignoreIndex ?? -100;
+    checkClassRange('crossEntropy', target, classes, ignoreIndex);
+    const logp2d = classesLast(logp);
+    const target1d = target.reshape([-1]);
+    const { perRow, w, valid } = nllCore(logp2d, target1d, weight, ignoreIndex);
+    let nll: Tensor;
+    if (reduction === 'none') nll = perRow.reshape(target.shape);
+    else if (reduction === 'sum') nll = perRow.sum();
+    else nll = perRow.sum().div(w.sum());
+    if (eps === 0) return nll;
+    const weighted = weight === null ? logp2d : logp2d.mul(weight);
+    const smooth = weighted.sum(1).neg().mul(valid);
+    let smoothReduced: Tensor;
+    if (reduction === 'none') smoothReduced = smooth.reshape(target.shape);
+    else if (reduction === 'sum') smoothReduced = smooth.sum();
+    else smoothReduced = smooth.sum().div(weight === null ? valid.sum() : w.sum());
+    return nll.mul(1 - eps).add(smoothReduced.mul(eps / classes));
+  });
 }
 
 /**
@@ -207,12 +213,15 @@ export function binaryCrossEntropy(
   target: Tensor,
   options: BinaryCrossEntropyOptions = {},
 ): Tensor {
-  checkSameShape('binaryCrossEntropy', input, target);
-  const logX = input.log().clamp(-100);
-  const log1mX = input.neg().add(1).log().clamp(-100);
-  let loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
-  if (options.weight) loss = loss.mul(options.weight);
-  return reduce(loss, options.reduction, 'binaryCrossEntropy');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('binaryCrossEntropy', input, target);
+    const logX = input.log().clamp(-100);
+    const log1mX = input.neg().add(1).log().clamp(-100);
+    let loss = target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg();
+    if (options.weight) loss = loss.mul(options.weight);
+    return reduce(loss, options.reduction, 'binaryCrossEntropy');
+  });
 }
 
 /**
@@ -231,16 +240,19 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: BinaryCrossEntropyOptions & { posWeight?: Tensor | null } = {},
 ): Tensor {
-  checkSameShape('binaryCrossEntropyWithLogits', input, target);
-  const softTerm = input.abs().neg().exp().log1p().add(input.neg().clamp(0));
-  const logWeight = options.posWeight ? options.posWeight.sub(1).mul(target).add(1) : null;
-  let loss = target
-    .neg()
-    .add(1)
-    .mul(input)
-    .add(logWeight === null ? softTerm : logWeight.mul(softTerm));
-  if (options.weight) loss = loss.mul(options.weight);
-  return reduce(loss, options.reduction, 'binaryCrossEntropyWithLogits');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('binaryCrossEntropyWithLogits', input, target);
+    const softTerm = input.abs().neg().exp().log1p().add(input.neg().clamp(0));
+    const logWeight = options.posWeight ? options.posWeight.sub(1).mul(target).add(1) : null;
+    let loss = target
+      .neg()
+      .add(1)
+      .mul(input)
+      .add(logWeight === null ? softTerm : logWeight.mul(softTerm));
+    if (options.weight) loss = loss.mul(options.weight);
+    return reduce(loss, options.reduction, 'binaryCrossEntropyWithLogits');
+  });
 }
 
 /**
@@ -260,11 +272,14 @@ export function klDiv(
   target: Tensor,
   options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {},
 ): Tensor {
-  const pointwise = options.logTarget
-    ? target.exp().mul(target.sub(input))
-    : // NOTE: xlogy: a zero target contributes 0 (not NaN from 0·log 0).
-      where(target.gt(0), target.mul(target.clamp(1e-45).log().sub(input)), 0);
-  const reduction = options.reduction ?? 'mean';
-  if (reduction === 'batchmean') return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]!);
-  return reduce(pointwise, reduction, 'klDiv');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    const pointwise = options.logTarget
+      ? target.exp().mul(target.sub(input))
+      : // NOTE: xlogy: a zero target contributes 0 (not NaN from 0·log 0).
+        where(target.gt(0), target.mul(target.clamp(1e-45).log().sub(input)), 0);
+    const reduction = options.reduction ?? 'mean';
+    if (reduction === 'batchmean') return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]!);
+    return reduce(pointwise, reduction, 'klDiv');
+  });
 }

@@ -1,4 +1,4 @@
-import { type Tensor, ValueError, where } from '@kiln/autograd';
+import { type Tensor, tidy, ValueError, where } from '@kiln/autograd';
 import { checkSameShape, type Reduction, reduce } from './reduction.js';
 
 /**
@@ -12,8 +12,11 @@ import { checkSameShape, type Reduction, reduce } from './reduction.js';
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-  checkSameShape('mseLoss', input, target);
-  return reduce(input.sub(target).square(), options.reduction, 'mseLoss');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('mseLoss', input, target);
+    return reduce(input.sub(target).square(), options.reduction, 'mseLoss');
+  });
 }
 
 /**
@@ -27,8 +30,11 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-  checkSameShape('l1Loss', input, target);
-  return reduce(input.sub(target).abs(), options.reduction, 'l1Loss');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('l1Loss', input, target);
+    return reduce(input.sub(target).abs(), options.reduction, 'l1Loss');
+  });
 }
 
 /**
@@ -46,16 +52,19 @@ export function smoothL1Loss(
   target: Tensor,
   options: { reduction?: Reduction; beta?: number } = {},
 ): Tensor {
-  checkSameShape('smoothL1Loss', input, target);
-  const beta = options.beta ?? 1;
-  if (beta < 0)
-    throw new ValueError(
-      `smoothL1Loss: smooth_l1_loss does not support negative values for beta (got ${beta})`,
-    );
-  const d = input.sub(target).abs();
-  if (beta === 0) return reduce(d, options.reduction, 'smoothL1Loss');
-  const loss = where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
-  return reduce(loss, options.reduction, 'smoothL1Loss');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('smoothL1Loss', input, target);
+    const beta = options.beta ?? 1;
+    if (beta < 0)
+      throw new ValueError(
+        `smoothL1Loss: smooth_l1_loss does not support negative values for beta (got ${beta})`,
+      );
+    const d = input.sub(target).abs();
+    if (beta === 0) return reduce(d, options.reduction, 'smoothL1Loss');
+    const loss = where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
+    return reduce(loss, options.reduction, 'smoothL1Loss');
+  });
 }
 
 /**
@@ -73,13 +82,16 @@ export function huberLoss(
   target: Tensor,
   options: { reduction?: Reduction; delta?: number } = {},
 ): Tensor {
-  checkSameShape('huberLoss', input, target);
-  const delta = options.delta ?? 1;
-  if (!(delta > 0))
-    throw new ValueError(
-      `huberLoss: huber_loss does not support non-positive values for delta (got ${delta})`,
-    );
-  const d = input.sub(target).abs();
-  const loss = where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
-  return reduce(loss, options.reduction, 'huberLoss');
+  // Intermediates are freed at once (autograd keeps what it saved).
+  return tidy(() => {
+    checkSameShape('huberLoss', input, target);
+    const delta = options.delta ?? 1;
+    if (!(delta > 0))
+      throw new ValueError(
+        `huberLoss: huber_loss does not support non-positive values for delta (got ${delta})`,
+      );
+    const d = input.sub(target).abs();
+    const loss = where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
+    return reduce(loss, options.reduction, 'huberLoss');
+  });
 }
