@@ -52,8 +52,8 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       const s = this.stateOf(p);
       if (s.step === undefined) {
         s.step = 0;
-        s.squareAvg = zerosLike(p);
-        s.accDelta = zerosLike(p);
+        s.squareAvg = zerosLike(p).keep();
+        s.accDelta = zerosLike(p).keep();
       }
       s.step = (s.step as number) + 1;
       let grad = g.maximize ? grad0.neg() : grad0;

@@ -46,7 +46,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       for (const p of g.params) {
         const s = this.stateOf(p);
         s.step = 0;
-        s.sum = fullLike(p, g.initialAccumulatorValue);
+        s.sum = fullLike(p, g.initialAccumulatorValue).keep();
       }
     }
   }
@@ -70,7 +70,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       const s = this.stateOf(p);
       if (s.sum === undefined) {
         s.step = 0;
-        s.sum = fullLike(p, g.initialAccumulatorValue);
+        s.sum = fullLike(p, g.initialAccumulatorValue).keep();
       }
       const step = (s.step as number) + 1;
       s.step = step;

@@ -38,9 +38,9 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       const s = this.stateOf(p);
       if (s.step === undefined) {
         s.step = 0;
-        s.expAvg = zerosLike(p);
-        s.expAvgSq = zerosLike(p);
-        if (g.amsgrad) s.maxExpAvgSq = zerosLike(p);
+        s.expAvg = zerosLike(p).keep();
+        s.expAvgSq = zerosLike(p).keep();
+        if (g.amsgrad) s.maxExpAvgSq = zerosLike(p).keep();
       }
       const step = (s.step as number) + 1;
       s.step = step;

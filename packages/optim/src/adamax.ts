@@ -53,8 +53,8 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       const s = this.stateOf(p);
       if (s.step === undefined) {
         s.step = 0;
-        s.expAvg = zerosLike(p);
-        s.expInf = zerosLike(p);
+        s.expAvg = zerosLike(p).keep();
+        s.expInf = zerosLike(p).keep();
       }
       const step = (s.step as number) + 1;
       s.step = step;

@@ -62,8 +62,8 @@ export class NAdam extends Optimizer<NAdamOptions> {
       if (s.step === undefined) {
         s.step = 0;
         s.muProduct = 1;
-        s.expAvg = zerosLike(p);
-        s.expAvgSq = zerosLike(p);
+        s.expAvg = zerosLike(p).keep();
+        s.expAvgSq = zerosLike(p).keep();
       }
       const step = (s.step as number) + 1;
       s.step = step;

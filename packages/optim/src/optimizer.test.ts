@@ -120,3 +120,20 @@ describe('behaviour', () => {
     expect(b).toBeCloseTo(1, 4);
   });
 });
+
+describe('state survives a tidy around the step', () => {
+  it('keeps optimizer state created inside tidy', async () => {
+    const { tidy } = await import('@kiln/autograd');
+    const w = ones([3], { requiresGrad: true });
+    const opt = new Adam([w], { lr: 0.1 });
+    for (let i = 0; i < 3; i++) {
+      tidy(() => {
+        opt.zeroGrad();
+        w.square().sum().backward();
+        opt.step();
+      });
+    }
+    expect(Number(opt.state.get(w)!.step as number)).toBe(3);
+    expect(w.toArray()).not.toEqual([1, 1, 1]);
+  });
+});

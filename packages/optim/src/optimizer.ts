@@ -271,7 +271,7 @@ export abstract class Optimizer<O extends object> {
           // State follows its parameter's device and dtype, as PyTorch casts it on load.
           const t = v.to(p.device);
           const c = t.dtype === p.dtype || k === 'step' ? t.clone() : t.to(p.dtype);
-          copy[k] = c === v ? v.clone() : c;
+          copy[k] = (c === v ? v.clone() : c).keep();
         }
       }
       next.set(p, copy);

@@ -53,8 +53,8 @@ export class RAdam extends Optimizer<RAdamOptions> {
       const s = this.stateOf(p);
       if (s.step === undefined) {
         s.step = 0;
-        s.expAvg = zerosLike(p);
-        s.expAvgSq = zerosLike(p);
+        s.expAvg = zerosLike(p).keep();
+        s.expAvgSq = zerosLike(p).keep();
       }
       const step = (s.step as number) + 1;
       s.step = step;

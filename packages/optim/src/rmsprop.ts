@@ -64,9 +64,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       const s = this.stateOf(p);
       if (s.step === undefined) {
         s.step = 0;
-        s.squareAvg = zerosLike(p);
-        if (g.momentum > 0) s.momentumBuffer = zerosLike(p);
-        if (g.centered) s.gradAvg = zerosLike(p);
+        s.squareAvg = zerosLike(p).keep();
+        if (g.momentum > 0) s.momentumBuffer = zerosLike(p).keep();
+        if (g.centered) s.gradAvg = zerosLike(p).keep();
       }
       s.step = (s.step as number) + 1;
       let grad = g.maximize ? grad0.neg() : grad0;

@@ -69,7 +69,7 @@ export class SGD extends Optimizer<SGDOptions> {
         const s = this.stateOf(p);
         const existing = s.momentumBuffer;
         if (existing === undefined || typeof existing === 'number') {
-          buf = zerosLike(p);
+          buf = zerosLike(p).keep();
           s.momentumBuffer = buf;
           firstStep = true;
         } else buf = existing;
