@@ -229,6 +229,17 @@ export class PolynomialLR extends LRScheduler {
   }
 }
 
+type EpochFn = (epoch: number) => number;
+
+/** One function per parameter group: the one given for all, or a list of the right length. */
+function perGroupLambdas(op: string, optimizer: LrOptimizer, given: EpochFn | EpochFn[]): EpochFn[] {
+  const n = optimizer.paramGroups.length;
+  if (Array.isArray(given) && given.length !== n) {
+    throw new ValueError(`${op}: Expected ${n} lr_lambdas, but got ${given.length}`);
+  }
+  return Array.isArray(given) ? given : new Array<EpochFn>(n).fill(given);
+}
+
 /**
  * Sets the rate to `baseLr * lambda(step)`, as `LambdaLR` (one function, or one per group).
  *
@@ -247,12 +258,7 @@ export class LambdaLR extends LRScheduler {
     options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
   ) {
     super(optimizer, options.lastEpoch);
-    const n = optimizer.paramGroups.length;
-    const given = options.lrLambda;
-    if (Array.isArray(given) && given.length !== n) {
-      throw new ValueError(`LambdaLR: Expected ${n} lr_lambdas, but got ${given.length}`);
-    }
-    this.lambdas = Array.isArray(given) ? given : new Array(n).fill(given);
+    this.lambdas = perGroupLambdas('LambdaLR', optimizer, options.lrLambda);
     this.initialStep();
   }
 
@@ -279,12 +285,7 @@ export class MultiplicativeLR extends LRScheduler {
     options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
   ) {
     super(optimizer, options.lastEpoch);
-    const n = optimizer.paramGroups.length;
-    const given = options.lrLambda;
-    if (Array.isArray(given) && given.length !== n) {
-      throw new ValueError(`MultiplicativeLR: Expected ${n} lr_lambdas, but got ${given.length}`);
-    }
-    this.lambdas = Array.isArray(given) ? given : new Array(n).fill(given);
+    this.lambdas = perGroupLambdas('MultiplicativeLR', optimizer, options.lrLambda);
     this.initialStep();
   }
 
