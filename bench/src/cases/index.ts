@@ -4,6 +4,7 @@ import { autogradCases } from './autograd.js';
 import { bundleCases } from './bundle.js';
 import { cnnCases } from './cnn.js';
 import { conv2dCases } from './conv2d.js';
+import { cudaCases } from './cuda.js';
 import { dataCases } from './data.js';
 import { elementwiseCases } from './elementwise.js';
 import { matmulCases } from './matmul.js';
@@ -38,5 +39,6 @@ export function allCases(): BenchCase[] {
     ...dataCases(),
     ...memoryCases(),
     ...bundleCases(),
+    ...cudaCases(),
   ];
 }
