@@ -1,4 +1,5 @@
 import { type Elems, elemsOf } from './elems.js';
+import { binaryF32 } from './f32-fast.js';
 import { contiguousStrides, flatStride, sizeOf } from './shape.js';
 import { forEachRow } from './strided.js';
 import type { BinaryOp, Out, View } from './tensor-types.js';
@@ -23,6 +24,16 @@ export function binary(op: BinaryOp, a: View, b: View, out: Out): void {
   const int = od instanceof Int32Array;
   const as = flatStride(a.shape, a.strides);
   const bs = as < 0 ? -1 : flatStride(b.shape, b.strides);
+  if (
+    as === 1 &&
+    bs >= 0 &&
+    od instanceof Float32Array &&
+    ad instanceof Float32Array &&
+    bd instanceof Float32Array &&
+    binaryF32(op, ad, a.offset, bd, b.offset, bs as 0 | 1, od, out.offset, sizeOf(out.shape))
+  ) {
+    return;
+  }
   if (as >= 0 && bs >= 0) {
     // Contiguous or scalar operands: one flat row, no layout bookkeeping (the per-op fast path).
     binaryRow(op, int, ad, a.offset, as, bd, b.offset, bs, od, out.offset, sizeOf(out.shape));
