@@ -62,13 +62,17 @@ function gradData(grad: View): { g: Elems; go: number } {
  * ```
  */
 export function adamStep(param: Out, grad: View, expAvg: Out, expAvgSq: Out, o: AdamOptions): void {
-  const r = param.storage.dtype === 'float32' ? Math.fround : identity;
   const p = elemsOf(param);
   const m = elemsOf(expAvg);
   const v = elemsOf(expAvgSq);
   const { g, go } = gradData(grad);
   let n = 1;
   for (const s of param.shape) n *= s;
+  if (p instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array && g instanceof Float32Array) {
+    adamF32(p, param.offset, g, go, m, expAvg.offset, v, expAvgSq.offset, n, o);
+    return;
+  }
+  const r = param.storage.dtype === 'float32' ? Math.fround : identity;
   // Python-side scalars are float64, then cast to the tensor's type when the kernel runs.
   const decay = r(1 - o.lr * o.weightDecay);
   const wd = r(o.weightDecay);
@@ -101,6 +105,53 @@ export function adamStep(param: Out, grad: View, expAvg: Out, expAvgSq: Out, o: 
     p[pi] = r(pv + r(r(negStep * mNew) / denom));
     m[mi] = mNew;
     v[vi] = vNew;
+  }
+}
+
+/**
+ * The float32 Adam loop: the same arithmetic as the general one, with `Math.fround` called
+ * directly (so V8 inlines it as one conversion) on Float32Arrays only (monomorphic accesses).
+ */
+function adamF32(
+  p: Float32Array,
+  po: number,
+  g: Float32Array,
+  go: number,
+  m: Float32Array,
+  mo: number,
+  v: Float32Array,
+  vo: number,
+  n: number,
+  o: AdamOptions,
+): void {
+  const f = Math.fround;
+  const decay = f(1 - o.lr * o.weightDecay);
+  const wd = f(o.weightDecay);
+  const w1 = f(1 - o.beta1);
+  const w1c = f(1 - w1);
+  const small = Math.abs(w1) < 0.5;
+  const b2 = f(o.beta2);
+  const c2 = f(1 - o.beta2);
+  const bc1 = 1 - o.beta1 ** o.step;
+  const bc2Sqrt = f(Math.sqrt(1 - o.beta2 ** o.step));
+  const eps = f(o.eps);
+  const negStep = f(-(o.lr / bc1));
+  const sign = o.maximize ? -1 : 1;
+  const l2 = o.weightDecay !== 0 && !o.decoupled;
+  const decoupled = o.weightDecay !== 0 && o.decoupled;
+  for (let i = 0; i < n; i++) {
+    let gr = sign * g[go + i]!;
+    let pv = p[po + i]!;
+    if (decoupled) pv = f(pv * decay);
+    else if (l2) gr = f(gr + f(wd * pv));
+    const mv = m[mo + i]!;
+    const diff = f(gr - mv);
+    const mNew = small ? f(mv + f(w1 * diff)) : f(gr - f(diff * w1c));
+    const vNew = f(f(v[vo + i]! * b2) + f(f(c2 * gr) * gr));
+    const denom = f(f(f(Math.sqrt(vNew)) / bc2Sqrt) + eps);
+    p[po + i] = pv + f(f(negStep * mNew) / denom);
+    m[mo + i] = mNew;
+    v[vo + i] = vNew;
   }
 }
 
