@@ -71,7 +71,7 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       threads: 1,
       notes: ['pure TypeScript kernels on typed arrays, single-threaded'],
     }),
-    alloc: (dtype, length) => pool.alloc(dtype, length),
+    alloc: (dtype, length, options) => pool.alloc(dtype, length, options?.uninitialized === true),
     free: (storage: Storage) => pool.free(storage),
     write(storage, data, offset = 0) {
       (storage as CpuStorage).data.set(data, offset);

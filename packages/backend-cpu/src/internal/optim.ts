@@ -68,7 +68,12 @@ export function adamStep(param: Out, grad: View, expAvg: Out, expAvgSq: Out, o: 
   const { g, go } = gradData(grad);
   let n = 1;
   for (const s of param.shape) n *= s;
-  if (p instanceof Float32Array && m instanceof Float32Array && v instanceof Float32Array && g instanceof Float32Array) {
+  if (
+    p instanceof Float32Array &&
+    m instanceof Float32Array &&
+    v instanceof Float32Array &&
+    g instanceof Float32Array
+  ) {
     adamF32(p, param.offset, g, go, m, expAvg.offset, v, expAvgSq.offset, n, o);
     return;
   }

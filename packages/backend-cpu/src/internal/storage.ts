@@ -146,7 +146,7 @@ export class StoragePool {
     this.epoch = this.newEpoch();
   }
 
-  alloc(dtype: DType, length: number): CpuStorage {
+  alloc(dtype: DType, length: number, uninitialized = false): CpuStorage {
     const bytes = length * BYTES[dtype];
     if (bytes <= SMALL_BYTES) return this.allocSmall(dtype, length, bytes);
     let capacity = bytes;
@@ -159,7 +159,8 @@ export class StoragePool {
     if (buffer) {
       this.hits++;
       data = view(dtype, buffer, length);
-      data.fill(0);
+      // NOTE: a recycled buffer is zeroed only when the caller will not overwrite all of it.
+      if (!uninitialized) data.fill(0);
     } else {
       buffer = this.newBuffer(capacity, dtype, length);
       data = view(dtype, buffer, length);

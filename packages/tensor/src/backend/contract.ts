@@ -379,8 +379,13 @@ export interface Backend {
   /** Facts about the backend (threads, notes). */
   info(): BackendInfo;
 
-  /** Allocates `length` elements of `dtype`, zero-filled. Throws a `BackendError` on exhaustion. */
-  alloc(dtype: DType, length: number): Storage;
+  /**
+   * Allocates `length` elements of `dtype`, zero-filled. With `uninitialized`, the core promises
+   * to overwrite every element before reading any (an elementwise kernel's output), so the backend
+   * may skip the zero-fill; ignoring the hint is always correct. Throws a `BackendError` on
+   * exhaustion.
+   */
+  alloc(dtype: DType, length: number, options?: { readonly uninitialized?: boolean }): Storage;
   /** Releases a storage. The core calls this exactly once per storage. */
   free(storage: Storage): void;
   /** Copies host data into `storage` starting at element `offset` (default 0). */

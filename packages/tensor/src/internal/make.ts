@@ -16,6 +16,18 @@ export function newTensor(backend: Backend, dtype: DType, shape: readonly number
   return new Tensor(track(backend, storage), dtype, shape, strides, 0);
 }
 
+/**
+ * A new contiguous tensor whose every element the caller's kernel will write (elementwise
+ * outputs), so the backend may hand out recycled memory without zeroing it.
+ */
+export function newOutput(backend: Backend, dtype: DType, shape: readonly number[]): Tensor {
+  const storage = backend.alloc(dtype, shapeSize(shape), UNINITIALIZED);
+  const strides = shape.length === 0 ? EMPTY : contiguousStrides(shape);
+  return new Tensor(track(backend, storage), dtype, shape, strides, 0);
+}
+
+const UNINITIALIZED = { uninitialized: true } as const;
+
 /** A view sharing `base`'s storage (one more reference on it). */
 export function viewTensor(
   base: Tensor,

@@ -4,7 +4,7 @@ import { type DType, isFloatingDType, promoteTypes, promoteWithScalar } from '..
 import { broadcastShapes, broadcastStrides } from '../core/shape.js';
 import { Tensor, type TensorOrScalar } from '../core/tensor.js';
 import { DTypeError, ValueError } from '../errors/errors.js';
-import { alive, commonBackend, newTensor, scalarView } from '../internal/make.js';
+import { alive, commonBackend, newOutput, newTensor, scalarView } from '../internal/make.js';
 import { cast } from './device.js';
 
 /** Binary ops recorded for autograd. `b` is null in the inputs when it was a scalar. */
@@ -117,7 +117,7 @@ export function runBinary(op: BinaryOp, a: Tensor, b: TensorOrScalar, kind: Kind
     let same = as.length === bs.length;
     for (let i = 0; same && i < as.length; i++) same = as[i] === bs[i];
     if (same) {
-      const out = newTensor(backend, a.dtype, as);
+      const out = newOutput(backend, a.dtype, as);
       if (out.numel() > 0) backend.binary(op, a, b, out.out_());
       return out;
     }
@@ -130,7 +130,7 @@ export function runBinary(op: BinaryOp, a: Tensor, b: TensorOrScalar, kind: Kind
     commonBackend(op, a, b);
     const shape = broadcastShapes(a.shape, b.shape, op);
     const tb = b.dtype === dtype ? b : cast(b, dtype);
-    const out = newTensor(backend, outDType, shape);
+    const out = newOutput(backend, outDType, shape);
     if (out.numel() > 0) backend.binary(op, asView(ta, shape), asView(tb, shape), out.out_());
     if (tb !== b) tb.dispose();
     if (ta !== a) ta.dispose();
@@ -138,7 +138,7 @@ export function runBinary(op: BinaryOp, a: Tensor, b: TensorOrScalar, kind: Kind
   }
   const value = scalarValue(op, b);
   if (dtype === 'int32' && !Number.isInteger(value)) ta = a;
-  const out = newTensor(backend, outDType, a.shape);
+  const out = newOutput(backend, outDType, a.shape);
   if (out.numel() > 0) {
     const sv = scalarView(backend, dtype, kind === 'logical' ? (value !== 0 ? 1 : 0) : value, a.shape);
     backend.binary(op, ta, sv, out.out_());
@@ -463,7 +463,7 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const ca = ta.dtype === dtype ? ta : cast(ta, dtype);
   const cb = tb.dtype === dtype ? tb : cast(tb, dtype);
   const backend = condition.handle.backend;
-  const out = newTensor(backend, dtype, shape);
+  const out = newOutput(backend, dtype, shape);
   if (out.numel() > 0)
     backend.where(asView(condition, shape), asView(ca, shape), asView(cb, shape), out.out_());
   for (const t of [ca, cb]) if (t !== a && t !== b) t.dispose();

@@ -3,7 +3,7 @@ import { needsRecord1, record } from '../core/dispatch.js';
 import { type DType, isFloatingDType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { DTypeError, ValueError } from '../errors/errors.js';
-import { alive, newTensor } from '../internal/make.js';
+import { alive, newOutput, newTensor } from '../internal/make.js';
 import { cast } from './device.js';
 
 /** Unary ops recorded for autograd (attributes their gradient rules need). */
@@ -65,7 +65,7 @@ const FLOAT_ONLY = new Set<UnaryOp>([
 /** Runs a unary kernel into a fresh tensor of `outDType`. @internal */
 export function runUnary(op: UnaryOp, x: Tensor, outDType: DType): Tensor {
   const backend = x.handle.backend;
-  const out = newTensor(backend, outDType, x.shape);
+  const out = newOutput(backend, outDType, x.shape);
   if (out.numel() > 0) backend.unary(op, x, out.out_());
   return out;
 }
@@ -365,7 +365,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     if (bound === null) continue;
     const s = backend.alloc(dtype, 1);
     backend.fill({ storage: s, shape: [], strides: [], offset: 0 }, bound);
-    const out = newTensor(backend, dtype, x.shape);
+    const out = newOutput(backend, dtype, x.shape);
     if (out.numel() > 0) {
       backend.binary(
         op,
