@@ -16,7 +16,7 @@ function mib(bytes: number | undefined): string {
 async function run(env: KilnEnv): Promise<Measurement> {
   const { kt, device } = env;
   const steps = env.quick ? 1000 : 10_000;
-  const capMs = (env.quick ? 30 : 180) * 1000;
+  const capMs = (env.quick ? 30 : 75) * 1000;
   try {
     await requireAutograd(kt);
     const mlp = kilnMlp(kt, device);
@@ -73,7 +73,7 @@ async function liveMemory(kt: { memory(device: string): MemoryInfo }, device: st
 async function runModules(env: KilnEnv): Promise<Measurement> {
   const { kt, device } = env;
   const steps = env.quick ? 1000 : 10_000;
-  const capMs = (env.quick ? 30 : 240) * 1000;
+  const capMs = (env.quick ? 30 : 75) * 1000;
   try {
     await requireAutograd(kt);
     const mlp = kilnMlp(kt, device);
