@@ -306,6 +306,13 @@ class OF32 {}
     const v = uT<T>(op, v128.load32_splat(x));
     for (; i + 4 <= n; i += 4) stT<O>(outKind, out, i, v);
   } else {
+    // Two vectors per step: their (long, independent) dependency chains overlap.
+    for (; i + 8 <= n; i += 8) {
+      const a = uT<T>(op, ldT<S>(x + <usize>(i * sx) * 4, sx));
+      const b = uT<T>(op, ldT<S>(x + <usize>((i + 4) * sx) * 4, sx));
+      stT<O>(outKind, out, i, a);
+      stT<O>(outKind, out, i + 4, b);
+    }
     for (; i + 4 <= n; i += 4) stT<O>(outKind, out, i, uT<T>(op, ldT<S>(x + <usize>(i * sx) * 4, sx)));
   }
   if (i < n) {

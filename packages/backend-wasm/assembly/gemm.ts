@@ -9,6 +9,16 @@ export const KC: i32 = 256;
 export const MC: i32 = 64;
 export const NC: i32 = 2048;
 
+/**
+ * The depth of the K blocks: K split into equal blocks of at most KC, so that no short last block
+ * (k = 784: 4 × 196, not 3 × 256 + 16) pays the tile's fixed costs for little work.
+ */
+// @ts-ignore: decorator
+@inline function kBlock(k: i32): i32 {
+  const blocks = (k + KC - 1) / KC;
+  return (k + blocks - 1) / blocks;
+}
+
 /** Bytes of packing scratch one gemm caller needs: A block, B panel and an edge tile. */
 export function gemmScratchBytes(): i32 {
   return MC * KC * 4 + KC * NC * 4 + MR * NR * 4;
@@ -109,6 +119,16 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, bp: usize): void {
   }
 }
 
+/**
+ * a·b + c per lane: one fused multiply-add where the module is built with relaxed SIMD (the
+ * `gemm-fma` variant), else a multiply and an add.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** The 4×8 register tile: C (row stride ldc elements) (+)= Ap(4×kc) · Bp(kc×8). */
 function kernel4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, accumulate: bool): void {
   let c00 = f32x4.splat(0);
@@ -125,17 +145,17 @@ function kernel4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, accumulate
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   } while (ap < end);
@@ -196,6 +216,30 @@ function packBConv(x: usize, cp: usize, p0: i32, kc: i32, j0: i32, nc: i32, bp: 
     let t = p0 / kw;
     let ki = t % kh;
     let c = t / kh;
+    if (oneRow && ph == 0 && pw == 0 && sw == 1 && sW == 1) {
+      // No padding (the host pads the image first), unit stride along W: every tap is inside the
+      // image and the strip's 8 columns are 8 consecutive floats of one image row.
+      const base = x + <usize>(oh * sh * sH + ow) * 4;
+      let off = c * sC + ki * dh * sH + kj * dw;
+      const stepRow = dh * sH - kw * dw;
+      const stepChan = sC - kh * dh * sH;
+      for (let p = 0; p < kc; p++) {
+        const src = base + (<usize>off << 2);
+        const d = dst + (<usize>p << 5);
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        off += dw;
+        if (++kj == kw) {
+          kj = 0;
+          off += stepRow;
+          if (++ki == kh) {
+            ki = 0;
+            off += stepChan;
+          }
+        }
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const d = dst + (<usize>p << 5);
       const xc = x + <usize>(c * sC) * 4;
@@ -316,8 +360,8 @@ function gemmCore(
   const tmp = bp + <usize>(KC * NC) * 4;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0, kb = kBlock(k); pc < k; pc += kb) {
+      const kc = min(kb, k - pc);
       if (conv) packBConv(b, conv, pc, kc, csb + jc, nc, bp);
       else packB(b + <usize>(pc * rsb + jc * csb) * 4, rsb, csb, kc, nc, bp);
       const acc = accumulate || pc > 0;
@@ -341,6 +385,96 @@ function gemmCore(
                   const v = load<f32>(tmp + <usize>(r * NR + q) * 4);
                   store<f32>(dst, acc ? load<f32>(dst) + v : v);
                 }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- Shared packed panels, for splitting one GEMM across threads ----
+// The host packs all of B once (gemmPackB / gemmPackBConv, split into strip ranges across
+// threads) into a panel laid out as KC-row blocks of 8-column strips: the block of rows
+// [pc, pc + kc) starts at bp + pc·ncPad·4 and its strip s at + s·8·kc·4 (ncPad = n rounded up
+// to 8). Then gemmPacked computes C rows × a column range against that panel, packing only its
+// own rows of A. No thread packs anything twice, and no barrier runs inside wasm.
+
+/** Packs strips [s0, s1) of B (k × nc, strides rsb, csb) into the shared panel `bp`. */
+export function gemmPackB(b: usize, rsb: i32, csb: i32, k: i32, nc: i32, bp: usize, s0: i32, s1: i32): void {
+  const ncPad = (nc + NR - 1) & ~(NR - 1);
+  const j0 = s0 * NR;
+  const j1 = min(nc, s1 * NR);
+  if (j1 <= j0) return;
+  for (let pc = 0, kb = kBlock(k); pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    packB(b + <usize>(pc * rsb + j0 * csb) * 4, rsb, csb, kc, j1 - j0, bp + <usize>(pc * ncPad + j0 * kc) * 4);
+  }
+}
+
+/** Like gemmPackB for the implicit im2col matrix of a convolution (see packBConv). */
+export function gemmPackBConv(x: usize, cp: usize, k: i32, nc: i32, bp: usize, s0: i32, s1: i32): void {
+  const ncPad = (nc + NR - 1) & ~(NR - 1);
+  const j0 = s0 * NR;
+  const j1 = min(nc, s1 * NR);
+  if (j1 <= j0) return;
+  for (let pc = 0, kb = kBlock(k); pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    packBConv(x, cp, pc, kc, j0, j1 - j0, bp + <usize>(pc * ncPad + j0 * kc) * 4);
+  }
+}
+
+/**
+ * C[m × (j0..j1)] (+)= A[m×k] · Bpanel[:, j0..j1) with the panel packed by gemmPackB for `ncPad`
+ * columns; j0 is a multiple of 8. C points at column 0 of row 0. `scratch` as for gemm.
+ */
+export function gemmPacked(
+  m: i32,
+  k: i32,
+  a: usize,
+  rsa: i32,
+  csa: i32,
+  bp: usize,
+  ncPad: i32,
+  j0: i32,
+  j1: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (m <= 0 || j1 <= j0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc + j0) * 4, 0, <usize>(j1 - j0) * 4);
+    return;
+  }
+  const ap = scratch;
+  const tmp = ap + <usize>(MC * KC + KC * NC) * 4;
+  for (let pc = 0, kb = kBlock(k); pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    const acc = accumulate || pc > 0;
+    const block = bp + <usize>(pc * ncPad) * 4;
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = min(MC, m - ic);
+      packA(a + <usize>(ic * rsa + pc * csa) * 4, rsa, csa, mc, kc, ap);
+      for (let jr = j0; jr < j1; jr += NR) {
+        const cols = min(NR, j1 - jr);
+        const bs = block + <usize>(jr * kc) * 4;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const rows = min(MR, mc - ir);
+          const as = ap + <usize>(ir * kc) * 4;
+          const cp = c + <usize>((ic + ir) * ldc + jr) * 4;
+          if (rows == MR && cols == NR) {
+            kernel4x8(kc, as, bs, cp, ldc, acc);
+          } else {
+            kernel4x8(kc, as, bs, tmp, NR, false);
+            for (let r = 0; r < rows; r++) {
+              for (let q = 0; q < cols; q++) {
+                const dst = cp + <usize>(r * ldc + q) * 4;
+                const v = load<f32>(tmp + <usize>(r * NR + q) * 4);
+                store<f32>(dst, acc ? load<f32>(dst) + v : v);
               }
             }
           }

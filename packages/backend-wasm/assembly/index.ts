@@ -1,9 +1,9 @@
 // Entry point of the kernel module: the functions exported here are what the host calls.
 export { arangeB, arangeF, arangeI, binaryF, binaryI, copyK, fillK, unaryF, unaryI, whereK } from './elementwise';
 export { reduceColsF, reduceK, scanK } from './reduce';
-export { gemm, gemmConv, gemmScratchBytes } from './gemm';
+export { gemm, gemmConv, gemmPackB, gemmPackBConv, gemmPacked, gemmScratchBytes } from './gemm';
 export { gatherK, scatterAddK } from './indexing';
-export { adamK, col2imK, epilogueK, im2colK, layerNormK, maxPoolK, sgdK, softmaxK } from './nn';
+export { adamK, col2imK, epilogueK, im2colK, layerNormK, maxPoolK, padImagesK, sgdK, softmaxK } from './nn';
 
 /** First byte after the module's static data; the host's heap starts above it. */
 export function heapBase(): usize {

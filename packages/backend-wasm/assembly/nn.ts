@@ -362,3 +362,34 @@ export function epilogueK(c: usize, n: i32, bias: usize, biasMode: i32, act: i32
     }
   }
 }
+
+/**
+ * Copies images into a zero-bordered buffer for convolution: row r = n·C + c of [r0, r1) writes
+ * the (H + 2ph) × (W + 2pw) plane of image n, channel c at dst + r·plane·4, from x (element
+ * strides sN, sC, sH, sW). One pass: the borders are zero-filled, the rows copied.
+ */
+export function padImagesK(x: usize, sN: i32, sC: i32, sH: i32, sW: i32, C: i32, H: i32, W: i32, ph: i32, pw: i32, dst: usize, r0: i32, r1: i32): void {
+  const Wp = W + 2 * pw;
+  const Hp = H + 2 * ph;
+  const rowBytes = <usize>Wp << 2;
+  for (let r = r0; r < r1; r++) {
+    const n = r / C;
+    const c = r - n * C;
+    const src = x + (<usize>(n * sN + c * sC) << 2);
+    let d = dst + <usize>r * <usize>Hp * rowBytes;
+    if (ph > 0) {
+      memory.fill(d, 0, <usize>ph * rowBytes);
+      d += <usize>ph * rowBytes;
+    }
+    for (let h = 0; h < H; h++) {
+      if (pw > 0) memory.fill(d, 0, <usize>pw << 2);
+      const s = src + (<usize>(h * sH) << 2);
+      const o = d + (<usize>pw << 2);
+      if (sW == 1) memory.copy(o, s, <usize>W << 2);
+      else for (let w = 0; w < W; w++) store<f32>(o + (<usize>w << 2), load<f32>(s + (<usize>(w * sW) << 2)));
+      if (pw > 0) memory.fill(o + (<usize>W << 2), 0, <usize>pw << 2);
+      d += rowBytes;
+    }
+    if (ph > 0) memory.fill(d, 0, <usize>ph * rowBytes);
+  }
+}

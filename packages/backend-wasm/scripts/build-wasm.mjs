@@ -13,30 +13,28 @@ await mkdir(outDir, { recursive: true });
 
 /** Maximum pages of the shared memory (65536 pages = 4 GiB, the wasm32 limit). */
 const MAX_PAGES = 65536;
-const common = [
-  'assembly/index.ts',
-  '-O3',
-  '--noAssert',
-  '--runtime',
-  'stub',
-  '--importMemory',
-  '--enable',
-  'simd',
-];
+const common = ['-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--enable', 'simd'];
+const mt = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', String(MAX_PAGES)];
+// The GEMM-only modules use relaxed SIMD (a fused multiply-add in the register tile); the host
+// loads them only where the runtime validates them (Chrome/Edge >= 114, Node >= 22, or Node 20
+// with --experimental-wasm-relaxed-simd) and uses the main module's GEMM otherwise.
+const fma = ['--enable', 'relaxed-simd'];
 const variants = [
-  { name: 'kernels', flags: [] },
-  {
-    name: 'kernels-mt',
-    flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', String(MAX_PAGES)],
-  },
+  { name: 'kernels', entry: 'assembly/index.ts', flags: [] },
+  { name: 'kernels-mt', entry: 'assembly/index.ts', flags: mt },
+  { name: 'gemm-fma', entry: 'assembly/gemm-fma.ts', flags: fma },
+  { name: 'gemm-fma-mt', entry: 'assembly/gemm-fma.ts', flags: [...fma, ...mt] },
 ];
 
 for (const v of variants) {
   const out = join(outDir, `${v.name}.wasm`);
-  const { error, stderr } = await asc.main([...common, ...v.flags, '--disableWarning', '112', '-o', out], {
-    stdout: process.stdout,
-    stderr: process.stderr,
-  });
+  const { error, stderr } = await asc.main(
+    [v.entry, ...common, ...v.flags, '--disableWarning', '112', '-o', out],
+    {
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
+  );
   if (error) {
     console.error(stderr.toString());
     throw error;
@@ -45,6 +43,8 @@ for (const v of variants) {
 
 const single = await readFile(join(outDir, 'kernels.wasm'));
 const threaded = await readFile(join(outDir, 'kernels-mt.wasm'));
+const fmaSingle = await readFile(join(outDir, 'gemm-fma.wasm'));
+const fmaThreaded = await readFile(join(outDir, 'gemm-fma-mt.wasm'));
 const wrap = (b64) =>
   b64
     .match(/.{1,100}/g)
@@ -60,8 +60,16 @@ ${wrap(single.toString('base64'))};
 /** The shared-memory kernel module for worker threads (${threaded.length} bytes), base64. */
 export const KERNELS_MT_WASM_BASE64: string =
 ${wrap(threaded.toString('base64'))};
+
+/** The GEMM-only module with relaxed SIMD (fused multiply-add) (${fmaSingle.length} bytes), base64. */
+export const GEMM_FMA_WASM_BASE64: string =
+${wrap(fmaSingle.toString('base64'))};
+
+/** The same for shared memory (${fmaThreaded.length} bytes), base64. */
+export const GEMM_FMA_MT_WASM_BASE64: string =
+${wrap(fmaThreaded.toString('base64'))};
 `;
 await writeFile(join(root, 'src', 'internal', 'wasm-bytes.ts'), ts);
 console.log(
-  `kernels.wasm ${single.length} B, kernels-mt.wasm ${threaded.length} B -> src/internal/wasm-bytes.ts`,
+  `kernels.wasm ${single.length} B, kernels-mt.wasm ${threaded.length} B, gemm-fma.wasm ${fmaSingle.length} B, gemm-fma-mt.wasm ${fmaThreaded.length} B -> src/internal/wasm-bytes.ts`,
 );

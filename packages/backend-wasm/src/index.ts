@@ -1,1 +1,1 @@
-export { createWasmBackend, type WasmBackendOptions } from './backend/create-backend.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './backend/create-backend.js';

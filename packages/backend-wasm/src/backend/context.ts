@@ -21,7 +21,10 @@ export const PARAM_BYTES = 16384;
 export class WasmContext {
   private f32View: Float32Array;
   private i32View: Int32Array;
-  private gemmScratchPtr = 0;
+  /** Most bytes of zero-padded images conv2d keeps at once (tests lower it to force chunks). */
+  convPadLimitBytes = 32 * 1024 * 1024;
+  private panelPtr = 0;
+  private panelBytes = 0;
 
   constructor(
     readonly k: KernelExports,
@@ -80,10 +83,13 @@ export class WasmContext {
     return s.ptr + v.offset * bytesOf(s.dtype);
   }
 
-  /** Allocates scratch bytes inside the heap (not counted as a storage), throwing a BackendError. */
-  scratch(bytes: number, op: string): number {
+  /**
+   * Allocates scratch bytes inside the heap (not counted as a storage), throwing a BackendError;
+   * zero-filled unless `zero` is false (for scratch the kernel overwrites entirely).
+   */
+  scratch(bytes: number, op: string, zero = true): number {
     try {
-      return this.heap.alloc(bytes);
+      return this.heap.alloc(bytes, zero);
     } catch (e) {
       throw this.oomError(e, op);
     }
@@ -95,8 +101,21 @@ export class WasmContext {
 
   /** The GEMM packing scratch of the calling thread (allocated once). */
   gemmScratch(): number {
-    if (this.gemmScratchPtr === 0) this.gemmScratchPtr = this.scratch(this.k.gemmScratchBytes(), 'matmul');
-    return this.gemmScratchPtr;
+    return this.runner.callerScratch();
+  }
+
+  /**
+   * The shared packed-B panel of a multi-threaded GEMM: at least `bytes`, kept between calls
+   * (grown when a larger one is needed).
+   */
+  panel(bytes: number, op: string): number {
+    if (bytes > this.panelBytes) {
+      const p = this.scratch(bytes, op);
+      if (this.panelPtr !== 0) this.freeScratch(this.panelPtr);
+      this.panelPtr = p;
+      this.panelBytes = bytes;
+    }
+    return this.panelPtr;
   }
 
   /** Turns a heap exhaustion into the user-facing error. */

@@ -1,5 +1,12 @@
 import { HeapExhausted, WasmHeap } from '../internal/heap.js';
-import { compileKernels, decodeBase64, instantiateKernels } from '../internal/kernel-module.js';
+import {
+  compileKernels,
+  decodeBase64,
+  FMA_GEMM_NAMES,
+  instantiateKernels,
+  type KernelExports,
+  loadFmaGemm,
+} from '../internal/kernel-module.js';
 import { bytesOf } from '../internal/op-codes.js';
 import { InlineRunner, type Runner } from '../internal/runner.js';
 import {
@@ -12,7 +19,12 @@ import {
   type Storage,
   type TypedArray,
 } from '../internal/tensor-types.js';
-import { KERNELS_MT_WASM_BASE64, KERNELS_WASM_BASE64 } from '../internal/wasm-bytes.js';
+import {
+  GEMM_FMA_MT_WASM_BASE64,
+  GEMM_FMA_WASM_BASE64,
+  KERNELS_MT_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from '../internal/wasm-bytes.js';
 import { PARAM_BYTES, WasmContext, type WasmStorage } from './context.js';
 import { optionalKernels } from './optional-kernels.js';
 import * as prim from './primitives.js';
@@ -47,7 +59,44 @@ export interface WasmBackendOptions {
    * (slow; the package's tests turn it on).
    */
   readonly guards?: boolean;
+  /**
+   * With threads: how long (ms) a kernel may wait on worker threads without any of them finishing
+   * a piece of work before the backend decides a worker died (default 10000; at least 20× the
+   * calling thread's own slowest piece of that kernel). The kernel then throws a `BackendError`
+   * naming the operation, the pool is shut down and the backend carries on on one thread.
+   */
+  readonly threadStallTimeoutMs?: number;
+  /**
+   * Use the GEMM built with relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add on x64 with
+   * FMA and on ARM) where the runtime supports it: Chrome/Edge ≥ 114, Node ≥ 22, or Node 20 run
+   * with `--experimental-wasm-relaxed-simd` (default true; elsewhere the plain multiply + add GEMM
+   * runs). `info().fusedMultiplyAdd` says which one runs. Fused results differ from unfused ones
+   * in the last bits.
+   */
+  readonly fusedMultiplyAdd?: boolean;
 }
+
+/**
+ * The wasm backend: a {@link Backend} plus `dispose()`, which the kernel contract does not have.
+ *
+ * @example
+ * ```ts
+ * import { createWasmBackend } from '@kiln/backend-wasm';
+ * const be = await createWasmBackend({ threads: 2 });
+ * await be.dispose(); // stops the workers; kernels keep working on the calling thread
+ * ```
+ */
+export interface WasmBackend extends Backend {
+  /**
+   * Stops the worker threads (a no-op on one thread). The backend stays usable: its memory and
+   * tensors are untouched and later kernels run on the calling thread. Resolves once the workers
+   * have exited.
+   */
+  dispose(): Promise<void>;
+}
+
+/** @internal Where tests find the backend's runner. */
+export const WASM_INTERNALS: unique symbol = Symbol.for('kiln.backend-wasm.internals') as never;
 
 type Kernels = Omit<
   Backend,
@@ -79,7 +128,7 @@ type Kernels = Omit<
  * const y = tensor([1, 2, 3], { device: 'wasm' }).exp();
  * ```
  */
-export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<Backend> {
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const limit = Math.min(
     MAX_BYTES,
     Math.max(2 * PAGE, Math.floor((options.maxMemoryBytes ?? MAX_BYTES) / PAGE) * PAGE),
@@ -104,14 +153,29 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     maximum: limit / PAGE,
     ...(shared ? { shared: true } : {}),
   });
-  const k = await instantiateKernels(module, memory);
+  let k: KernelExports = await instantiateKernels(module, memory);
+  const fma =
+    options.fusedMultiplyAdd === false
+      ? null
+      : await loadFmaGemm(decodeBase64(shared ? GEMM_FMA_MT_WASM_BASE64 : GEMM_FMA_WASM_BASE64), memory);
+  if (fma !== null) {
+    const merged: Record<string, unknown> = { ...k };
+    for (const name of FMA_GEMM_NAMES) merged[name] = fma.exports[name];
+    k = merged as unknown as KernelExports;
+  }
   const paramPtr = Math.ceil(k.heapBase() / 16) * 16 + 16;
   const heapStart = Math.ceil((paramPtr + PARAM_BYTES * (threads + 1)) / PAGE) * PAGE;
   const heap = new WasmHeap(memory, heapStart, limit, options.guards ?? false);
-  let runner: Runner = new InlineRunner(k);
+  let ctxRef: WasmContext | null = null;
+  let runner: Runner = new InlineRunner(k, () => ctxRef!.scratch(k.gemmScratchBytes(), 'matmul'));
   if (shared) {
     try {
-      runner = await createThreadRunner(k, module, memory, heap, threads);
+      runner = await createThreadRunner(k, module, fma?.module ?? null, memory, heap, threads, {
+        ...(options.threadStallTimeoutMs !== undefined
+          ? { stallTimeoutMs: options.threadStallTimeoutMs }
+          : {}),
+        note: (line) => notes.push(line),
+      });
     } catch (e) {
       notes.push(
         `threads: asked for ${threads}, running on 1 thread (workers failed to start: ${String(e)})`,
@@ -120,13 +184,14 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     }
   }
   const ctx = new WasmContext(k, heap, runner, paramPtr);
-  return buildBackend(ctx, { threads, notes, shared, guards: options.guards ?? false });
+  ctxRef = ctx;
+  return buildBackend(ctx, { threads, notes, shared, guards: options.guards ?? false, fma: fma !== null });
 }
 
 function buildBackend(
   ctx: WasmContext,
-  cfg: { threads: number; notes: string[]; shared: boolean; guards: boolean },
-): Backend {
+  cfg: { threads: number; notes: string[]; shared: boolean; guards: boolean; fma: boolean },
+): WasmBackend {
   const heap = ctx.heap;
   let storageBytes = 0;
   let storageCount = 0;
@@ -160,40 +225,49 @@ function buildBackend(
     return typedView(s, offset, length, 'read').slice();
   };
 
-  const checked = <A extends unknown[]>(fn: (...args: A) => void): ((...args: A) => void) =>
-    cfg.guards
-      ? (...args: A) => {
-          fn(...args);
-          heap.checkGuards();
-        }
-      : fn;
+  // Every kernel names itself to the runner (for error messages) and, with guards, checks the
+  // heap's guard bytes afterwards.
+  const runner = ctx.runner;
+  const checked =
+    (op: string) =>
+    <A extends unknown[]>(fn: (...args: A) => void): ((...args: A) => void) =>
+      cfg.guards
+        ? (...args: A) => {
+            runner.op = op;
+            fn(...args);
+            heap.checkGuards();
+          }
+        : (...args: A) => {
+            runner.op = op;
+            fn(...args);
+          };
 
   const kernels: Kernels = {
-    unary: checked((op, x, out) => prim.unary(ctx, op, x, out)),
-    binary: checked((op, a, b, out) => prim.binary(ctx, op, a, b, out)),
-    where: checked((cond, a, b, out) => prim.where(ctx, cond, a, b, out)),
-    cast: checked((x, out) => prim.cast(ctx, x, out)),
-    reduce: checked((op, x, axes, out) => prim.reduce(ctx, op, x, axes, out)),
-    scan: checked((op, x, axis, out) => prim.scan(ctx, op, x, axis, out)),
-    copy: checked((src, dst) => prim.copy(ctx, src, dst)),
-    fill: checked((dst, value) => prim.fill(ctx, dst, value)),
-    arange: checked((out, start, step) => prim.arange(ctx, out, start, step)),
-    matmul: checked((a, b, out) => prim.matmul(ctx, a, b, out)),
-    gather: checked((x, axis, index, out) => prim.gather(ctx, x, axis, index, out)),
-    scatterAdd: checked((dst, axis, index, src) => prim.scatterAdd(ctx, dst, axis, index, src)),
-    indexSelect: checked((x, axis, index, out) => prim.indexSelect(ctx, x, axis, index, out)),
-    random: checked((out, distribution, seed, offset) => prim.random(ctx, out, distribution, seed, offset)),
+    unary: checked('unary')((op, x, out) => prim.unary(ctx, op, x, out)),
+    binary: checked('binary')((op, a, b, out) => prim.binary(ctx, op, a, b, out)),
+    where: checked('where')((cond, a, b, out) => prim.where(ctx, cond, a, b, out)),
+    cast: checked('cast')((x, out) => prim.cast(ctx, x, out)),
+    reduce: checked('reduce')((op, x, axes, out) => prim.reduce(ctx, op, x, axes, out)),
+    scan: checked('scan')((op, x, axis, out) => prim.scan(ctx, op, x, axis, out)),
+    copy: checked('copy')((src, dst) => prim.copy(ctx, src, dst)),
+    fill: checked('fill')((dst, value) => prim.fill(ctx, dst, value)),
+    arange: checked('arange')((out, start, step) => prim.arange(ctx, out, start, step)),
+    matmul: checked('matmul')((a, b, out) => prim.matmul(ctx, a, b, out)),
+    gather: checked('gather')((x, axis, index, out) => prim.gather(ctx, x, axis, index, out)),
+    scatterAdd: checked('scatterAdd')((dst, axis, index, src) => prim.scatterAdd(ctx, dst, axis, index, src)),
+    indexSelect: checked('indexSelect')((x, axis, index, out) => prim.indexSelect(ctx, x, axis, index, out)),
+    random: checked('random')((out, distribution, seed, offset) =>
+      prim.random(ctx, out, distribution, seed, offset),
+    ),
   };
 
   const optional = optionalKernels(ctx);
-  if (cfg.guards) {
-    for (const key of Object.keys(optional) as (keyof typeof optional)[]) {
-      const fn = optional[key] as (...args: unknown[]) => void;
-      (optional as Record<string, unknown>)[key] = checked(fn);
-    }
+  for (const key of Object.keys(optional) as (keyof typeof optional)[]) {
+    const fn = optional[key] as (...args: unknown[]) => void;
+    (optional as Record<string, unknown>)[key] = checked(key)(fn);
   }
 
-  const backend: Backend = {
+  const backend: WasmBackend = {
     name: 'wasm',
     specVersion: KERNEL_SPEC_VERSION,
     dtypes: ['float32', 'int32', 'bool'],
@@ -202,10 +276,11 @@ function buildBackend(
     info(): BackendInfo {
       return {
         name: 'wasm',
-        threads: cfg.threads,
-        notes: cfg.notes,
+        threads: runner.threads,
+        notes: cfg.notes.slice(),
         simd: true,
         sharedMemory: cfg.shared,
+        fusedMultiplyAdd: cfg.fma,
         heapLimit: heap.limit,
       };
     },
@@ -271,8 +346,13 @@ function buildBackend(
       return Promise.resolve();
     },
 
+    dispose(): Promise<void> {
+      return runner.dispose();
+    },
+
     ...kernels,
   };
+  Object.defineProperty(backend, WASM_INTERNALS, { value: { runner, ctx }, enumerable: false });
   return backend;
 }
 

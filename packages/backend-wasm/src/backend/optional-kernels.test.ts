@@ -13,6 +13,8 @@ import {
   size,
   unravel,
 } from '../internal/test-views.js';
+import type { WasmContext } from './context.js';
+import { WASM_INTERNALS } from './create-backend.js';
 
 let be: Backend;
 beforeAll(async () => {
@@ -121,6 +123,34 @@ describe('conv2d and its gradients', () => {
       }
     });
   }
+});
+
+describe('conv2d forward over padded images in chunks', () => {
+  it('gives the same result one image at a time (single and 2 threads)', async () => {
+    for (const threads of [1, 2]) {
+      const b2 = await createWasmBackend({ guards: true, threads });
+      const ctx = (b2 as unknown as Record<symbol, { ctx: WasmContext }>)[WASM_INTERNALS]!.ctx;
+      ctx.convPadLimitBytes = 1;
+      for (const [ci, c] of CONV_CASES.entries()) {
+        const r = rng(ci + 50);
+        const Cg = c.x[1] / c.p.groups;
+        const wShape = [c.o, Cg, c.k[0], c.k[1]];
+        const yShape = [c.x[0], c.o, ...outHW(c)];
+        const x = makeTensor(b2, 'float32', c.x, 'permuted', r);
+        const w = makeTensor(b2, 'float32', wShape, 'contiguous', r);
+        const y = makeOut(b2, 'float32', yShape);
+        b2.kernels.conv2d!(x.view, w.view, null, c.p, y);
+        const want = new Array<number>(size(yShape)).fill(0);
+        forTaps(c, (n, o, cc, oh, ow, i, j, h, ww) => {
+          want[ravel([n, o, oh, ow], yShape)]! +=
+            x.values[ravel([n, cc, h, ww], c.x)]! * w.values[ravel([o, cc % Cg, i, j], wShape)]!;
+        });
+        expectClose(readOut(b2, y), want.map(f), 1e-5, 1e-5, `conv ${ci} chunked, ${threads} threads`);
+        for (const s of [x.storage, w.storage, y.storage]) b2.free(s);
+      }
+      await b2.dispose();
+    }
+  });
 });
 
 describe('maxPool2d', () => {

@@ -154,19 +154,75 @@ function conv2d(
   } else {
     const w = weightMatrix(ctx, weight, g);
     const pointwise = isPointwise(g) && hwMergeable(x);
-    const [sN, sC, sH, sW] = x.strides as [number, number, number, number];
-    const cp = ctx.paramsHigh([sC, sH, sW, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.Wo]);
+    // With padding, the images are first copied into a zero-bordered buffer (in chunks of
+    // images): the GEMM's B panels are then packed from it with plain vector copies, never
+    // testing a bound.
+    const Hp = g.H + 2 * g.ph;
+    const Wp = g.W + 2 * g.pw;
+    const padded = !pointwise && (g.ph > 0 || g.pw > 0);
+    const perImage = g.C * Hp * Wp * 4;
+    const chunk = padded ? Math.max(1, Math.min(g.N, Math.floor(ctx.convPadLimitBytes / perImage))) : g.N;
+    const pad = padded ? ctx.scratch(chunk * perImage, 'conv2d', false) : 0;
     try {
-      for (let n = 0; n < g.N; n++) {
-        for (let gi = 0; gi < g.G; gi++) {
-          const c = outPtr + (n * g.O + gi * g.Og) * g.L * 4;
-          const a = w.ptr + gi * g.Og * w.rs * 4;
-          const xb = ctx.addr(x) + (n * sN + gi * g.Cg * sC) * 4;
-          if (pointwise) gemm(ctx, g.Og, g.L, g.K, a, w.rs, w.cs, xb, sC, hwStride(x), c, g.L, false);
-          else gemmConv(ctx, g.Og, g.L, g.K, a, w.rs, w.cs, xb, cp, c, g.L);
+      for (let n0 = 0; n0 < g.N; n0 += chunk) {
+        const nb = Math.min(chunk, g.N - n0);
+        let src: View = x;
+        let cp: number;
+        if (padded) {
+          const storage = { dtype: 'float32', length: nb * g.C * Hp * Wp, ptr: pad, freed: false } as never;
+          const [sN0, sC0, sH0, sW0] = x.strides as [number, number, number, number];
+          ctx.runner.range(
+            'padImagesK',
+            [ctx.addr(x) + n0 * sN0 * 4, sN0, sC0, sH0, sW0, g.C, g.H, g.W, g.ph, g.pw, pad],
+            nb * g.C,
+            Hp * Wp,
+          );
+          src = { storage, shape: [nb, g.C, Hp, Wp], strides: [g.C * Hp * Wp, Hp * Wp, Wp, 1], offset: 0 };
+          cp = ctx.paramsHigh([Hp * Wp, Wp, 1, Hp, Wp, g.kh, g.kw, g.sh, g.sw, 0, 0, g.dh, g.dw, g.Wo]);
+        } else {
+          const [, sC, sH, sW] = x.strides as [number, number, number, number];
+          cp = ctx.paramsHigh([sC, sH, sW, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.Wo]);
+          src = {
+            storage: x.storage,
+            shape: x.shape,
+            strides: x.strides,
+            offset: x.offset + n0 * x.strides[0]!,
+          };
         }
+        const [sN, sC] = src.strides as [number, number];
+        const xAddr = ctx.addr(src);
+        // Several images on several threads: one task per image and group, each a whole
+        // single-threaded implicit GEMM (no packing is shared, so none is repeated).
+        const threads = ctx.runner.threads;
+        const jobs = nb * g.G;
+        const perTask = threads > 1 && jobs >= 2 * threads && 2 * g.Og * g.L * g.K * jobs >= 4e6;
+        const tasks = [];
+        for (let n = 0; n < nb; n++) {
+          for (let gi = 0; gi < g.G; gi++) {
+            const c = outPtr + ((n0 + n) * g.O + gi * g.Og) * g.L * 4;
+            const a = w.ptr + gi * g.Og * w.rs * 4;
+            const xb = xAddr + (n * sN + gi * g.Cg * sC) * 4;
+            if (perTask) {
+              tasks.push(
+                pointwise
+                  ? {
+                      name: 'gemm' as const,
+                      args: [g.Og, g.L, g.K, a, w.rs, w.cs, xb, sC, hwStride(x), c, g.L, 0, -1],
+                    }
+                  : {
+                      name: 'gemmConv' as const,
+                      args: [g.Og, g.L, g.K, a, w.rs, w.cs, xb, cp, 0, c, g.L, 0, -1],
+                    },
+              );
+            } else if (pointwise)
+              gemm(ctx, g.Og, g.L, g.K, a, w.rs, w.cs, xb, sC, hwStride(x), c, g.L, false);
+            else gemmConv(ctx, g.Og, g.L, g.K, a, w.rs, w.cs, xb, cp, c, g.L);
+          }
+        }
+        if (perTask) ctx.runner.tasks(tasks);
       }
     } finally {
+      if (pad !== 0) ctx.freeScratch(pad);
       w.release();
     }
   }
@@ -396,6 +452,21 @@ function matmulBiasActivation(
   bc?.release();
 }
 
+/**
+ * [from, length] chunks of n elements for an elementwise kernel without a range parameter: one
+ * chunk on one thread or when small, else up to 4 per thread, each a multiple of 4 elements
+ * (whole vectors) except the last.
+ */
+function elementChunks(ctx: WasmContext, n: number, cost: number): [number, number][] {
+  const threads = ctx.runner.threads;
+  const parts = Math.min(threads * 4, Math.floor((n * cost) / (1 << 16)));
+  if (threads <= 1 || parts <= 1) return [[0, n]];
+  const out: [number, number][] = [];
+  const step = Math.ceil(n / parts / 4) * 4;
+  for (let from = 0; from < n; from += step) out.push([from, Math.min(step, n - from)]);
+  return out;
+}
+
 /** The optional kernels this backend implements, bound to a context. */
 export function optionalKernels(ctx: WasmContext): OptionalKernels {
   return {
@@ -415,41 +486,60 @@ export function optionalKernels(ctx: WasmContext): OptionalKernels {
       const n = sizeOf(param.shape);
       if (n === 0) return;
       const g = contiguousF32(ctx, grad, 'adamStep');
-      ctx.k.adamK(
-        ctx.addr(param),
-        g.ptr,
-        ctx.addr(expAvg),
-        ctx.addr(expAvgSq),
-        n,
-        o.lr,
-        o.beta1,
-        o.beta2,
-        o.eps,
-        o.weightDecay,
-        o.decoupled ? 1 : 0,
-        o.step,
-        o.maximize ? 1 : 0,
-      );
-      g.release();
+      const p0 = ctx.addr(param);
+      const m0 = ctx.addr(expAvg);
+      const v0 = ctx.addr(expAvgSq);
+      const tasks = elementChunks(ctx, n, 40).map(([from, len]) => ({
+        name: 'adamK' as const,
+        args: [
+          p0 + from * 4,
+          g.ptr + from * 4,
+          m0 + from * 4,
+          v0 + from * 4,
+          len,
+          o.lr,
+          o.beta1,
+          o.beta2,
+          o.eps,
+          o.weightDecay,
+          o.decoupled ? 1 : 0,
+          o.step,
+          o.maximize ? 1 : 0,
+        ],
+      }));
+      try {
+        ctx.runner.tasks(tasks);
+      } finally {
+        g.release();
+      }
     },
     sgdStep: (param, grad, momentumBuffer, o) => {
       const n = sizeOf(param.shape);
       if (n === 0) return;
       const g = contiguousF32(ctx, grad, 'sgdStep');
-      ctx.k.sgdK(
-        ctx.addr(param),
-        g.ptr,
-        momentumBuffer === null ? 0 : ctx.addr(momentumBuffer),
-        n,
-        o.lr,
-        o.momentum,
-        o.dampening,
-        o.weightDecay,
-        o.nesterov ? 1 : 0,
-        o.maximize ? 1 : 0,
-        o.firstStep ? 1 : 0,
-      );
-      g.release();
+      const p0 = ctx.addr(param);
+      const b0 = momentumBuffer === null ? 0 : ctx.addr(momentumBuffer);
+      const tasks = elementChunks(ctx, n, 10).map(([from, len]) => ({
+        name: 'sgdK' as const,
+        args: [
+          p0 + from * 4,
+          g.ptr + from * 4,
+          b0 === 0 ? 0 : b0 + from * 4,
+          len,
+          o.lr,
+          o.momentum,
+          o.dampening,
+          o.weightDecay,
+          o.nesterov ? 1 : 0,
+          o.maximize ? 1 : 0,
+          o.firstStep ? 1 : 0,
+        ],
+      }));
+      try {
+        ctx.runner.tasks(tasks);
+      } finally {
+        g.release();
+      }
     },
   };
 }

@@ -35,6 +35,7 @@ function walkOf(
   shape: readonly number[],
   n: number,
   inputs: readonly { shape: readonly number[]; strides: readonly number[] }[],
+  threads = 1,
 ): Collapsed {
   let flat = true;
   const strides: number[][] = [];
@@ -46,7 +47,18 @@ function walkOf(
       break;
     }
   }
-  if (flat) return { shape: [n], strides };
+  if (flat) {
+    // One flat row; on several threads, cut it into equal rows so the range can be split.
+    if (threads > 1 && n >= 1 << 16) {
+      for (const r of [threads * 8, threads * 4, threads * 2, threads]) {
+        if (n % r === 0) {
+          const len = n / r;
+          return { shape: [r, len], strides: strides.map((s) => (s === FLAT_1 ? [len, 1] : [0, 0])) };
+        }
+      }
+    }
+    return { shape: [n], strides };
+  }
   return collapse(
     shape,
     inputs.map((v) => v.strides),
@@ -64,7 +76,7 @@ function rowsOf(shape: readonly number[]): number {
 function runUnary(ctx: WasmContext, code: number, x: View, out: Out): void {
   const n = sizeOf(out.shape);
   if (n === 0) return;
-  const c = walkOf(out.shape, n, [x]);
+  const c = walkOf(out.shape, n, [x], ctx.runner.threads);
   const p = ctx.params(c.shape, c.strides[0]!);
   const rank = c.shape.length;
   const inKind = kindOf(x.storage.dtype);
@@ -112,7 +124,7 @@ export function cast(ctx: WasmContext, x: View, out: Out): void {
 export function binary(ctx: WasmContext, op: BinaryOp, a: View, b: View, out: Out): void {
   const n = sizeOf(out.shape);
   if (n === 0) return;
-  const c = walkOf(out.shape, n, [a, b]);
+  const c = walkOf(out.shape, n, [a, b], ctx.runner.threads);
   const p = ctx.params(c.shape, c.strides[0]!, c.strides[1]!);
   const rank = c.shape.length;
   const code = BINARY_CODES[op];
@@ -294,7 +306,20 @@ export function scan(ctx: WasmContext, op: ScanOp, x: View, axis: number, out: O
   );
 }
 
-/** Runs GEMM for one matrix (possibly split across threads by columns or rows). */
+/** Largest shared packed-B panel of a threaded GEMM (bytes); wider B is done in column blocks. */
+const PANEL_LIMIT = 16 * 1024 * 1024;
+/** GEMM tasks per thread when one GEMM is split (room for stealing and uneven threads). */
+const GEMM_TASKS_PER_THREAD = 16;
+/** Smallest GEMM task worth handing to another thread, in flops (about 0.25 ms). */
+const GEMM_TASK_FLOPS = 8e6;
+/** Rows of C per GEMM task (the kernel's MC block). */
+const GEMM_ROWS = 64;
+
+/**
+ * Runs GEMM for one matrix. On several threads: B is packed once into a shared panel (the strips
+ * split across threads), then tasks of up to 64 rows × a column range compute C against it, each
+ * packing only its own rows of A.
+ */
 export function gemm(
   ctx: WasmContext,
   m: number,
@@ -311,56 +336,66 @@ export function gemm(
   accumulate: boolean,
 ): void {
   const threads = ctx.runner.threads;
-  const flops = 2 * m * n * k;
-  if (threads <= 1 || flops < 4e6) {
+  if (threads <= 1 || 2 * m * n * k < 4e6 || k === 0) {
     ctx.k.gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate ? 1 : 0, ctx.gemmScratch());
     return;
   }
+  const width = Math.max(8, Math.floor(PANEL_LIMIT / (4 * k) / 8) * 8);
+  for (let jc = 0; jc < n; jc += width) {
+    const nc = Math.min(width, n - jc);
+    const ncPad = Math.ceil(nc / 8) * 8;
+    const bp = ctx.panel(k * ncPad * 4, 'matmul');
+    const strips = ncPad / 8;
+    ctx.runner.range('gemmPackB', [b + jc * csb * 4, rsb, csb, k, nc, bp], strips, 8 * k);
+    packedTasks(ctx, m, nc, k, a, rsa, csa, bp, c + jc * 4, ldc, accumulate);
+  }
+}
+
+/** The compute half of a threaded GEMM: C[m × nc] (+)= A · (panel at bp). */
+function packedTasks(
+  ctx: WasmContext,
+  m: number,
+  nc: number,
+  k: number,
+  a: number,
+  rsa: number,
+  csa: number,
+  bp: number,
+  c: number,
+  ldc: number,
+  accumulate: boolean,
+): void {
+  const ncPad = Math.ceil(nc / 8) * 8;
+  const strips = ncPad / 8;
+  const rowBlocks = Math.ceil(m / GEMM_ROWS);
+  // Tasks of at least GEMM_TASK_FLOPS (so that packing A and the hand-off stay small next to the
+  // work), between one and GEMM_TASKS_PER_THREAD per thread (room for stealing).
+  const threads = ctx.runner.threads;
+  const want = Math.min(
+    threads * GEMM_TASKS_PER_THREAD,
+    Math.max(threads, Math.floor((2 * m * nc * k) / GEMM_TASK_FLOPS)),
+  );
+  const colParts = Math.max(1, Math.min(strips, Math.ceil(want / rowBlocks)));
   const tasks = [];
-  if (n >= 8 * threads && n >= m) {
-    // Split columns in multiples of 8.
-    const strips = Math.ceil(n / 8);
-    for (let t = 0; t < threads; t++) {
-      const j0 = Math.floor((strips * t) / threads) * 8;
-      const j1 = Math.min(n, Math.floor((strips * (t + 1)) / threads) * 8);
+  for (let rb = 0; rb < rowBlocks; rb++) {
+    const i0 = rb * GEMM_ROWS;
+    const rows = Math.min(GEMM_ROWS, m - i0);
+    for (let cp = 0; cp < colParts; cp++) {
+      const j0 = Math.floor((strips * cp) / colParts) * 8;
+      const j1 = Math.min(nc, Math.floor((strips * (cp + 1)) / colParts) * 8);
       if (j1 <= j0) continue;
       tasks.push({
-        name: 'gemm' as const,
+        name: 'gemmPacked' as const,
         args: [
-          m,
-          j1 - j0,
-          k,
-          a,
-          rsa,
-          csa,
-          b + j0 * csb * 4,
-          rsb,
-          csb,
-          c + j0 * 4,
-          ldc,
-          accumulate ? 1 : 0,
-          -1,
-        ],
-      });
-    }
-  } else {
-    const blocks = Math.ceil(m / 4);
-    for (let t = 0; t < threads; t++) {
-      const i0 = Math.floor((blocks * t) / threads) * 4;
-      const i1 = Math.min(m, Math.floor((blocks * (t + 1)) / threads) * 4);
-      if (i1 <= i0) continue;
-      tasks.push({
-        name: 'gemm' as const,
-        args: [
-          i1 - i0,
-          n,
+          rows,
           k,
           a + i0 * rsa * 4,
           rsa,
           csa,
-          b,
-          rsb,
-          csb,
+          bp,
+          ncPad,
+          j0,
+          j1,
           c + i0 * ldc * 4,
           ldc,
           accumulate ? 1 : 0,
@@ -374,8 +409,8 @@ export function gemm(
 
 /**
  * Implicit-GEMM convolution of one image: C[m×n] = A · im2col(x), with the im2col matrix packed
- * straight from the image (`cp`: its geometry in the parameter area). Split across threads by
- * columns when large.
+ * straight from the image (`cp`: its geometry in the parameter area). On several threads the
+ * panel is packed once (split across threads) and shared, as in {@link gemm}.
  */
 export function gemmConv(
   ctx: WasmContext,
@@ -391,22 +426,14 @@ export function gemmConv(
   ldc: number,
 ): void {
   const threads = ctx.runner.threads;
-  if (threads <= 1 || 2 * m * n * k < 4e6 || n < 16 * threads) {
+  if (threads <= 1 || 2 * m * n * k < 4e6 || n < 16 * threads || k * Math.ceil(n / 8) * 32 > PANEL_LIMIT) {
     ctx.k.gemmConv(m, n, k, a, rsa, csa, x, cp, 0, c, ldc, 0, ctx.gemmScratch());
     return;
   }
-  const strips = Math.ceil(n / 8);
-  const tasks = [];
-  for (let t = 0; t < threads; t++) {
-    const j0 = Math.floor((strips * t) / threads) * 8;
-    const j1 = Math.min(n, Math.floor((strips * (t + 1)) / threads) * 8);
-    if (j1 > j0)
-      tasks.push({
-        name: 'gemmConv' as const,
-        args: [m, j1 - j0, k, a, rsa, csa, x, cp, j0, c + j0 * 4, ldc, 0, -1],
-      });
-  }
-  ctx.runner.tasks(tasks);
+  const ncPad = Math.ceil(n / 8) * 8;
+  const bp = ctx.panel(k * ncPad * 4, 'conv2d');
+  ctx.runner.range('gemmPackBConv', [x, cp, k, n, bp], ncPad / 8, 8 * k * 4);
+  packedTasks(ctx, m, n, k, a, rsa, csa, bp, c, ldc, false);
 }
 
 export function matmul(ctx: WasmContext, a: View, b: View, out: Out): void {
@@ -424,6 +451,10 @@ export function matmul(ctx: WasmContext, a: View, b: View, out: Out): void {
   const a0 = ctx.addr(a);
   const b0 = ctx.addr(b);
   const c0 = ctx.addr(out);
+  // Many matrices on several threads: one task per matrix (each a single-threaded GEMM).
+  const perBatch =
+    ctx.runner.threads > 1 && batches >= 2 * ctx.runner.threads && 2 * m * n * k * batches >= 4e6;
+  const tasks = [];
   for (let bi = 0; bi < batches; bi++) {
     let rem = bi;
     let ao = 0;
@@ -435,8 +466,16 @@ export function matmul(ctx: WasmContext, a: View, b: View, out: Out): void {
       ao += idx * a.strides[d]!;
       bo += idx * b.strides[d]!;
     }
-    gemm(ctx, m, n, k, a0 + ao * 4, rsa, csa, b0 + bo * 4, rsb, csb, c0 + bi * m * n * 4, n, false);
+    const ab = a0 + ao * 4;
+    const bb = b0 + bo * 4;
+    const cb = c0 + bi * m * n * 4;
+    if (perBatch) {
+      tasks.push({ name: 'gemm' as const, args: [m, n, k, ab, rsa, csa, bb, rsb, csb, cb, n, 0, -1] });
+    } else {
+      gemm(ctx, m, n, k, ab, rsa, csa, bb, rsb, csb, cb, n, false);
+    }
   }
+  if (perBatch) ctx.runner.tasks(tasks);
 }
 
 /** gather and indexSelect: out[pos] = x[pos with axis coordinate idx[idxPos(pos)]]. */

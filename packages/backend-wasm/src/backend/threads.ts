@@ -1,7 +1,19 @@
-// The worker pool: N - 1 workers share the wasm memory with the calling thread. A kernel call is
-// split into tasks; the caller writes each worker's task (function id and arguments) into a small
-// shared control block, wakes it with Atomics.notify, runs its own share, then sleeps in
-// Atomics.wait until every worker has stored its completion. Nobody spins.
+// The worker pool: N - 1 workers share the wasm memory with the calling thread.
+//
+// A kernel call becomes a *job*: a list of independent tasks (function id and arguments) written
+// into a shared task table. The calling thread publishes the job (one Atomics.notify), then claims
+// tasks itself with the workers, one at a time, through a shared claim word (compare-and-swap), so
+// the work never depends on a worker being scheduled: a worker that sleeps through the job leaves
+// its share to the calling thread. Once no task is left to claim, the caller sleeps in
+// Atomics.wait (with a timeout) until the tasks that workers claimed are done. Nobody spins.
+//
+// Liveness: a worker that exits or errors outside a task is noticed by its 'exit'/'error' event
+// and simply stops claiming. A worker that dies (or stops) *while holding a task* is noticed by the
+// caller's wait making no progress for the stall limit (WasmBackendOptions.threadStallTimeoutMs,
+// at least 20× the caller's own slowest task of the job): the call throws a BackendError naming
+// the operation and the kernel, the pool is shut down, and the backend carries on on one thread.
+// A wasm trap or exception inside a task on a worker is caught there and rethrown on the caller
+// as a BackendError with the worker's message.
 
 import type { WasmHeap } from '../internal/heap.js';
 import type { KernelExports } from '../internal/kernel-module.js';
@@ -24,57 +36,108 @@ const WORKER_FNS: readonly (keyof KernelExports)[] = [
   'softmaxK',
   'maxPoolK',
   'im2colK',
+  'padImagesK',
+  'adamK',
+  'sgdK',
   'col2imK',
   'epilogueK',
   'gemm',
   'gemmConv',
+  'gemmPackB',
+  'gemmPackBConv',
+  'gemmPacked',
 ];
 
-/** Int32 words per worker in the control block: seq, done, error, pad. */
-const CTRL_WORDS = 4;
-/** Float64 words per worker for a task: fn id, arg count, up to 30 args. */
+// Control block (Int32 words).
+const SEQ = 0; // job generation; workers sleep on it; -1 = exit
+const CLAIM = 1; // (gen & 0xfff) << 20 | tasks << 10 | next task
+const DONE = 2; // tasks finished in the current job
+const ERR = 3; // 0, or 1 + the slot of the first worker that failed
+const CANCEL = 4; // 1: skip the remaining tasks (one failed)
+const DIE = 5; // test hook: the next worker claim exits the worker
+const HEADER = 8;
+/** Per-worker words: the claimed task + 1 (0 when idle), pad. */
+const SLOT_WORDS = 2;
+/** Float64 words per task: fn id, arg count, index of the scratch argument (-1: none), args. */
 const ARG_WORDS = 32;
+/** Most tasks in one job (the claim word holds 10 bits of count and index). */
+export const MAX_TASKS = 1023;
+/** UTF-16 units per worker for an error message. */
+const MSG_UNITS = 512;
 /** Below this many scalar operations a call stays on the calling thread. */
 const MIN_PARALLEL_WORK = 1 << 16;
+/** Range kernels are split into at most this many tasks per thread (room for stealing). */
+const TASKS_PER_THREAD = 4;
+/** Checks of the job word a worker makes before it sleeps (a few microseconds). */
+const SPIN_CHECKS = 2000;
+/** Default: a job making no progress for this long (ms) means a worker died. */
+export const DEFAULT_STALL_MS = 10_000;
+/** A worker that has not booted after this long (ms) is given up on. */
+const START_TIMEOUT_MS = 30_000;
 
 // The worker's source: plain JavaScript, started from a string so that it needs no file of its
 // own (and so that bundlers have nothing to resolve). Runs in Node worker_threads and Web Workers.
 const WORKER_SOURCE = `
 'use strict';
-function boot(d, post) {
+function boot(d, post, exit) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort() {} } });
-  const fns = d.names.map((n) => inst.exports[n]);
+  const fma = d.fma ? new WebAssembly.Instance(d.fma, { env: { memory: d.memory } }).exports : {};
+  const fns = d.names.map((n) => fma[n] || inst.exports[n]);
   const c = new Int32Array(d.ctrl);
   const a = new Float64Array(d.args);
-  const SEQ = d.slot * ${CTRL_WORDS};
-  const DONE = SEQ + 1;
-  const ERR = SEQ + 2;
-  const base = d.slot * ${ARG_WORDS};
+  const msg = new Uint16Array(d.msgs, d.slot * ${MSG_UNITS} * 2, ${MSG_UNITS});
+  const MINE = ${HEADER} + d.slot * ${SLOT_WORDS};
   post('ready');
   let last = 0;
   for (;;) {
-    Atomics.wait(c, SEQ, last);
-    const s = Atomics.load(c, SEQ);
+    // Look for the next job for a few microseconds before sleeping: kernels often come back to
+    // back (a GEMM's packing job, then its compute job), and a futex wake-up costs more.
+    for (let spin = 0; spin < ${SPIN_CHECKS} && Atomics.load(c, ${SEQ}) === last; spin++);
+    Atomics.wait(c, ${SEQ}, last);
+    const s = Atomics.load(c, ${SEQ});
     if (s === last) continue;
+    if (s < 0) return;
     last = s;
-    if (s < 0) break;
-    try {
-      const n = a[base + 1];
-      const argv = new Array(n);
-      for (let i = 0; i < n; i++) argv[i] = a[base + 2 + i];
-      fns[a[base]].apply(null, argv);
-    } catch (e) {
-      Atomics.store(c, ERR, 1);
+    const gen = s & 0xfff;
+    for (;;) {
+      const v = Atomics.load(c, ${CLAIM});
+      if (((v >>> 20) & 0xfff) !== gen) break;
+      const n = (v >>> 10) & 0x3ff;
+      const i = v & 0x3ff;
+      if (i >= n) break;
+      if (Atomics.compareExchange(c, ${CLAIM}, v, v + 1) !== v) continue;
+      Atomics.store(c, MINE, i + 1);
+      if (Atomics.load(c, ${DIE}) === 1 && Atomics.exchange(c, ${DIE}, 0) === 1) {
+        exit();
+        return;
+      }
+      if (Atomics.load(c, ${CANCEL}) === 0) {
+        try {
+          const base = i * ${ARG_WORDS};
+          const argc = a[base + 1];
+          const sa = a[base + 2];
+          const argv = new Array(argc);
+          for (let j = 0; j < argc; j++) argv[j] = a[base + 3 + j];
+          if (sa >= 0 && argv[sa] === -1) argv[sa] = d.scratch;
+          fns[a[base]].apply(null, argv);
+        } catch (e) {
+          const t = String(e && e.stack ? e.stack : e).slice(0, ${MSG_UNITS - 1});
+          for (let j = 0; j < t.length; j++) msg[j] = t.charCodeAt(j);
+          msg[t.length] = 0;
+          Atomics.compareExchange(c, ${ERR}, 0, d.slot + 1);
+          Atomics.store(c, ${CANCEL}, 1);
+        }
+      }
+      Atomics.store(c, MINE, 0);
+      if (Atomics.add(c, ${DONE}, 1) + 1 === n) Atomics.notify(c, ${DONE});
     }
-    Atomics.store(c, DONE, s);
-    Atomics.notify(c, DONE);
   }
 }
 if (typeof require === 'function' && typeof process !== 'undefined' && process.versions && process.versions.node) {
   const { parentPort } = require('node:worker_threads');
-  parentPort.once('message', (d) => boot(d, (m) => parentPort.postMessage(m)));
+  parentPort.once('message', (d) => boot(d, (m) => parentPort.postMessage(m), () => process.exit(1)));
 } else {
-  self.onmessage = (e) => boot(e.data, (m) => self.postMessage(m));
+  self.onmessage = (e) => boot(e.data, (m) => self.postMessage(m), () => self.close());
 }
 `;
 
@@ -101,8 +164,28 @@ export function threadSupport(): string | null {
   return null;
 }
 
-interface PoolWorker {
+/** A started worker: how to stop it and how to hear that it stopped. */
+export interface PoolWorker {
   terminate(): unknown;
+  /** Calls `fn` once if the worker exits or fails after it booted. */
+  onGone(fn: (why: string) => void): void;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not start within ${ms} ms`)), ms);
+    (t as { unref?: () => void }).unref?.();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }
 
 async function startWorker(data: Record<string, unknown>): Promise<PoolWorker> {
@@ -112,49 +195,147 @@ async function startWorker(data: Record<string, unknown>): Promise<PoolWorker> {
     const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    await new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
-      w.postMessage(data);
-    });
-    return w;
+    try {
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          w.once('message', () => resolve());
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`worker exited with code ${code} while starting`)));
+          w.postMessage(data);
+        }),
+        START_TIMEOUT_MS,
+        'a worker thread',
+      );
+    } catch (e) {
+      void w.terminate();
+      throw e;
+    }
+    w.removeAllListeners();
+    return {
+      terminate: () => w.terminate(),
+      onGone(fn) {
+        let told = false;
+        const tell = (why: string) => {
+          if (!told) fn(why);
+          told = true;
+        };
+        w.on('error', (e) => tell(`failed: ${String(e)}`));
+        w.on('exit', (code) => tell(`exited with code ${code}`));
+      },
+    };
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
-  await new Promise<void>((resolve, reject) => {
-    w.onmessage = () => resolve();
-    w.onerror = (e) => reject(new Error(e.message));
-    w.postMessage(data);
-  });
-  URL.revokeObjectURL(url);
-  return w;
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        w.onmessage = () => resolve();
+        w.onerror = (e) => reject(new Error(e.message));
+        w.postMessage(data);
+      }),
+      START_TIMEOUT_MS,
+      'a Web Worker',
+    );
+  } catch (e) {
+    w.terminate();
+    throw e;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  return {
+    terminate: () => w.terminate(),
+    onGone(fn) {
+      w.onerror = (e) => fn(`failed: ${e.message}`);
+    },
+  };
 }
 
 type AnyKernel = (...args: number[]) => unknown;
 
-/** A GEMM task whose last argument (-1) asks for the running thread's packing scratch. */
-function usesScratch(task: KernelTask): boolean {
-  return (task.name === 'gemm' || task.name === 'gemmConv') && task.args[task.args.length - 1] === -1;
+/** Index of the argument that asks (with -1) for the running thread's GEMM scratch, or -1. */
+function scratchArg(task: KernelTask): number {
+  switch (task.name) {
+    case 'gemm':
+    case 'gemmConv':
+      return 12;
+    case 'gemmPacked':
+      return 12;
+    default:
+      return -1;
+  }
 }
 
-class ThreadRunner implements Runner {
+/** The user-facing name of a kernel export, for error messages. */
+function kernelLabel(name: string): string {
+  return name.startsWith('gemm') ? `${name} (GEMM)` : name;
+}
+
+/** Options of the pool. */
+export interface ThreadPoolOptions {
+  /** A job making no progress for this long (ms) means a worker died (default 10 s). */
+  readonly stallTimeoutMs?: number;
+  /** Called once with a line for `info().notes` when the pool loses workers or shuts down. */
+  readonly note?: (line: string) => void;
+}
+
+export class ThreadRunner implements Runner {
+  op = '';
   private seq = 0;
-  private disposed = false;
+  private stopped: string | null = null;
+  private readonly alive: boolean[];
+  private readonly msgs: Uint16Array;
+  private readonly stallMs: number;
+  /** Test hook: make the next job wait (bounded) for a worker to claim a task first. */
+  private waitForWorkerClaim = false;
 
   constructor(
     private readonly k: KernelExports,
-    readonly threads: number,
-    private readonly workers: readonly PoolWorker[],
+    /** @internal exposed for tests */
+    readonly workers: readonly PoolWorker[],
     private readonly ctrl: Int32Array,
     private readonly args: Float64Array,
+    msgBuf: SharedArrayBuffer,
     /** GEMM scratch per thread (index 0: the caller). */
     private readonly scratch: readonly number[],
-  ) {}
+    private readonly opts: ThreadPoolOptions,
+  ) {
+    this.alive = workers.map(() => true);
+    this.msgs = new Uint16Array(msgBuf);
+    this.stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_MS;
+    for (let slot = 0; slot < workers.length; slot++) {
+      workers[slot]!.onGone((why) => {
+        if (this.stopped !== null || !this.alive[slot]) return;
+        this.alive[slot] = false;
+        const left = this.alive.filter(Boolean).length;
+        this.opts.note?.(
+          `threads: worker ${slot + 1} ${why}; continuing with ${left + 1} thread${left === 0 ? '' : 's'}`,
+        );
+      });
+    }
+  }
+
+  /** Threads that take part in parallel work: 1 once the pool is stopped or every worker is gone. */
+  get threads(): number {
+    if (this.stopped !== null) return 1;
+    let n = 1;
+    for (const a of this.alive) if (a) n++;
+    return n;
+  }
+
+  /** The GEMM scratch of the calling thread. */
+  callerScratch(): number {
+    return this.scratch[0]!;
+  }
 
   range(name: RangeKernel, args: readonly number[], total: number, cost: number): void {
     if (total <= 0) return;
-    const parts = Math.min(this.threads, total, Math.max(1, Math.floor((total * cost) / MIN_PARALLEL_WORK)));
-    if (parts <= 1) {
+    const threads = this.threads;
+    const parts = Math.min(
+      threads * TASKS_PER_THREAD,
+      total,
+      Math.max(1, Math.floor((total * cost) / MIN_PARALLEL_WORK)),
+    );
+    if (threads <= 1 || parts <= 1) {
       (this.k[name] as AnyKernel)(...args, 0, total);
       return;
     }
@@ -167,71 +348,152 @@ class ThreadRunner implements Runner {
     this.tasks(tasks);
   }
 
-  tasks(list: readonly KernelTask[]): void {
-    if (list.length === 0) return;
-    if (this.disposed) throw new BackendError('wasm: the backend was disposed');
-    const n = Math.min(list.length, this.threads);
-    const seq = ++this.seq;
-    // Hand tasks 1..n-1 to workers 0..n-2.
-    for (let t = 1; t < n; t++) {
-      const task = list[t]!;
-      const slot = t - 1;
-      const base = slot * ARG_WORDS;
-      const fnId = WORKER_FNS.indexOf(task.name);
-      if (fnId < 0) throw new Error(`wasm threads: ${task.name} cannot run on a worker`);
-      this.args[base] = fnId;
-      this.args[base + 1] = task.args.length;
-      for (let i = 0; i < task.args.length; i++) this.args[base + 2 + i] = task.args[i]!;
-      const last = task.args.length - 1;
-      if (usesScratch(task)) this.args[base + 2 + last] = this.scratch[t]!;
-      Atomics.store(this.ctrl, slot * CTRL_WORDS, seq);
-      Atomics.notify(this.ctrl, slot * CTRL_WORDS);
-    }
-    const own = list[0]!;
-    const ownArgs =
-      own.name === 'gemm' && own.args[12] === -1 ? [...own.args.slice(0, 12), this.scratch[0]!] : own.args;
-    let ownError: unknown = null;
-    try {
-      (this.k[own.name] as AnyKernel)(...ownArgs);
-    } catch (e) {
-      ownError = e;
-    }
-    let failed = false;
-    for (let t = 1; t < n; t++) {
-      const done = (t - 1) * CTRL_WORDS + 1;
-      for (;;) {
-        const v = Atomics.load(this.ctrl, done);
-        if (v === seq) break;
-        Atomics.wait(this.ctrl, done, v);
-      }
-      const err = (t - 1) * CTRL_WORDS + 2;
-      if (Atomics.load(this.ctrl, err) !== 0) {
-        Atomics.store(this.ctrl, err, 0);
-        failed = true;
-      }
-    }
-    // Tasks beyond the thread count run here, after the parallel part.
-    for (let t = n; t < list.length; t++) {
-      const task = list[t]!;
-      const a =
-        task.name === 'gemm' && task.args[12] === -1
-          ? [...task.args.slice(0, 12), this.scratch[0]!]
-          : task.args;
+  /** Runs `task` on the calling thread (its scratch substituted). */
+  private runHere(task: KernelTask): void {
+    const sa = scratchArg(task);
+    if (sa >= 0 && task.args[sa] === -1) {
+      const a = task.args.slice();
+      a[sa] = this.scratch[0]!;
       (this.k[task.name] as AnyKernel)(...a);
+    } else {
+      (this.k[task.name] as AnyKernel)(...task.args);
     }
-    if (ownError !== null) throw ownError;
-    if (failed)
-      throw new BackendError(`wasm threads: a worker failed while running ${list[1]?.name ?? 'a kernel'}`);
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (let w = 0; w < this.workers.length; w++) {
-      Atomics.store(this.ctrl, w * CTRL_WORDS, -1);
-      Atomics.notify(this.ctrl, w * CTRL_WORDS);
+  tasks(list: readonly KernelTask[]): void {
+    if (list.length === 0) return;
+    if (this.threads <= 1 || list.length === 1) {
+      for (const t of list) this.runHere(t);
+      return;
     }
-    for (const w of this.workers) void w.terminate();
+    for (let from = 0; from < list.length; from += MAX_TASKS) {
+      this.job(from === 0 && list.length <= MAX_TASKS ? list : list.slice(from, from + MAX_TASKS));
+    }
+  }
+
+  private job(list: readonly KernelTask[]): void {
+    const c = this.ctrl;
+    const n = list.length;
+    for (let t = 0; t < n; t++) {
+      const task = list[t]!;
+      const base = t * ARG_WORDS;
+      const fnId = WORKER_FNS.indexOf(task.name);
+      if (fnId < 0) throw new Error(`wasm threads: ${task.name} cannot run on a worker`);
+      if (task.args.length > ARG_WORDS - 3)
+        throw new Error(`wasm threads: too many arguments for ${task.name}`);
+      this.args[base] = fnId;
+      this.args[base + 1] = task.args.length;
+      this.args[base + 2] = scratchArg(task);
+      for (let i = 0; i < task.args.length; i++) this.args[base + 3 + i] = task.args[i]!;
+    }
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, ERR, 0);
+    Atomics.store(c, CANCEL, 0);
+    this.seq = (this.seq + 1) & 0x7fffffff || 1;
+    const gen = this.seq & 0xfff;
+    Atomics.store(c, CLAIM, (gen << 20) | (n << 10));
+    Atomics.store(c, SEQ, this.seq);
+    Atomics.notify(c, SEQ);
+
+    if (this.waitForWorkerClaim) {
+      this.waitForWorkerClaim = false;
+      const until = performance.now() + 10_000;
+      for (;;) {
+        const v = Atomics.load(c, CLAIM);
+        if ((v & 0x3ff) !== 0 || performance.now() > until) break;
+        Atomics.wait(c, CLAIM, v, 5);
+      }
+    }
+
+    // Claim and run tasks here until none is left.
+    let ownError: unknown = null;
+    let ownWorst = 0;
+    for (;;) {
+      const v = Atomics.load(c, CLAIM);
+      const i = v & 0x3ff;
+      if (i >= n) break;
+      if (Atomics.compareExchange(c, CLAIM, v, v + 1) !== v) continue;
+      if (ownError === null && Atomics.load(c, CANCEL) === 0) {
+        const t0 = performance.now();
+        try {
+          this.runHere(list[i]!);
+        } catch (e) {
+          ownError = e;
+          Atomics.store(c, CANCEL, 1);
+        }
+        ownWorst = Math.max(ownWorst, performance.now() - t0);
+      }
+      Atomics.add(c, DONE, 1);
+    }
+
+    // Wait for the tasks that workers claimed, watching for progress.
+    const limit = Math.max(this.stallMs, 20 * ownWorst);
+    let seen = Atomics.load(c, DONE);
+    let since = performance.now();
+    while (seen < n) {
+      Atomics.wait(c, DONE, seen, Math.min(50, limit));
+      const now = performance.now();
+      const d = Atomics.load(c, DONE);
+      if (d !== seen) {
+        seen = d;
+        since = now;
+      } else if (now - since > limit) {
+        this.stall(list, limit);
+      }
+    }
+
+    if (ownError !== null) throw ownError;
+    const failed = Atomics.load(c, ERR);
+    if (failed !== 0) {
+      const slot = failed - 1;
+      const m = this.msgs.subarray(slot * MSG_UNITS, (slot + 1) * MSG_UNITS);
+      let text = '';
+      for (let j = 0; j < m.length && m[j] !== 0; j++) text += String.fromCharCode(m[j]!);
+      throw new BackendError(
+        `${this.op || 'kernel'}: ${kernelLabel(list[0]!.name)} failed on wasm worker thread ${slot + 1}: ${text.split('\n')[0]}`,
+      );
+    }
+  }
+
+  /** A job stopped making progress: shut the pool down and throw. */
+  private stall(list: readonly KernelTask[], limit: number): never {
+    const held: number[] = [];
+    for (let s = 0; s < this.workers.length; s++) {
+      if (Atomics.load(this.ctrl, HEADER + s * SLOT_WORDS) !== 0) held.push(s + 1);
+    }
+    const who = held.length > 0 ? `wasm worker thread ${held.join(', ')}` : 'a wasm worker thread';
+    const why = `${who} stopped responding while running ${kernelLabel(list[0]!.name)} (no progress for ${Math.round(limit)} ms)`;
+    this.shutdown(`threads: the worker pool was shut down (${why}); running on 1 thread`);
+    throw new BackendError(
+      `${this.op || 'kernel'}: ${why}; its output is incomplete. The worker pool was shut down and this backend now runs on one thread\n` +
+        'help: retry the operation; if a worker keeps dying, create the backend with threads: 1',
+    );
+  }
+
+  private shutdown(note: string | null): Promise<void> {
+    if (this.stopped !== null) return Promise.resolve();
+    this.stopped = note ?? 'disposed';
+    if (note !== null) this.opts.note?.(note);
+    Atomics.store(this.ctrl, SEQ, -1);
+    Atomics.notify(this.ctrl, SEQ);
+    // NOTE: the workers' GEMM scratch stays allocated: a stalled worker might still write to it.
+    const done = this.workers.map((w) => Promise.resolve(w.terminate()).catch(() => undefined));
+    return Promise.all(done).then(() => undefined);
+  }
+
+  dispose(): Promise<void> {
+    return this.shutdown(null);
+  }
+
+  /** @internal Test hook: the next worker to claim a task exits without finishing it. */
+  debugKillWorkerOnNextClaim(): void {
+    Atomics.store(this.ctrl, DIE, 1);
+    this.waitForWorkerClaim = true;
+  }
+
+  /** @internal Test hook: the next job waits (up to 10 s) for a worker to claim its first task. */
+  debugWaitForWorkerClaim(): void {
+    this.waitForWorkerClaim = true;
   }
 }
 
@@ -239,26 +501,49 @@ class ThreadRunner implements Runner {
 export async function createThreadRunner(
   k: KernelExports,
   module: WebAssembly.Module,
+  /** The relaxed-SIMD GEMM module the caller uses, or null. */
+  fmaModule: WebAssembly.Module | null,
   memory: WebAssembly.Memory,
   heap: WasmHeap,
   threads: number,
-): Promise<Runner> {
+  opts: ThreadPoolOptions = {},
+): Promise<ThreadRunner> {
   const workers = threads - 1;
-  const ctrlBuf = new SharedArrayBuffer(workers * CTRL_WORDS * 4);
-  const argBuf = new SharedArrayBuffer(workers * ARG_WORDS * 8);
+  const ctrlBuf = new SharedArrayBuffer((HEADER + workers * SLOT_WORDS) * 4);
+  const argBuf = new SharedArrayBuffer(MAX_TASKS * ARG_WORDS * 8);
+  const msgBuf = new SharedArrayBuffer(workers * MSG_UNITS * 2);
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(heap.alloc(k.gemmScratchBytes()));
+  const boots = await Promise.allSettled(
+    Array.from({ length: workers }, (_, slot) =>
+      startWorker({
+        module,
+        fma: fmaModule,
+        memory,
+        ctrl: ctrlBuf,
+        args: argBuf,
+        msgs: msgBuf,
+        slot,
+        scratch: scratch[slot + 1],
+        names: WORKER_FNS,
+      }),
+    ),
+  );
   const started: PoolWorker[] = [];
-  try {
-    for (let slot = 0; slot < workers; slot++) {
-      started.push(
-        await startWorker({ module, memory, ctrl: ctrlBuf, args: argBuf, slot, names: WORKER_FNS }),
-      );
-    }
-  } catch (e) {
+  for (const b of boots) if (b.status === 'fulfilled') started.push(b.value);
+  const failed = boots.find((b) => b.status === 'rejected');
+  if (failed !== undefined) {
     for (const w of started) void w.terminate();
     for (const p of scratch) heap.free(p);
-    throw e;
+    throw (failed as PromiseRejectedResult).reason;
   }
-  return new ThreadRunner(k, threads, started, new Int32Array(ctrlBuf), new Float64Array(argBuf), scratch);
+  return new ThreadRunner(
+    k,
+    started,
+    new Int32Array(ctrlBuf),
+    new Float64Array(argBuf),
+    msgBuf,
+    scratch,
+    opts,
+  );
 }

@@ -74,8 +74,8 @@ export class WasmHeap {
     return this.u8;
   }
 
-  /** Allocates `bytes` (zero-filled, 16-byte aligned) and returns the address. */
-  alloc(bytes: number): number {
+  /** Allocates `bytes` (zero-filled unless `zero` is false, 16-byte aligned) and returns the address. */
+  alloc(bytes: number, zero = true): number {
     const need = bytes + (this.guards ? GUARD_BYTES : 0);
     const cls = sizeClass(need);
     let ptr = this.takeFree(cls);
@@ -87,7 +87,7 @@ export class WasmHeap {
     this.inUse += bytes;
     if (this.inUse > this.peak) this.peak = this.inUse;
     const u8 = this.bytes();
-    if (ptr < this.highWater) u8.fill(0, ptr, Math.min(ptr + need, this.highWater));
+    if (zero && ptr < this.highWater) u8.fill(0, ptr, Math.min(ptr + need, this.highWater));
     if (ptr + blockCls > this.highWater) this.highWater = ptr + blockCls;
     if (this.guards) u8.fill(GUARD_BYTE, ptr + bytes, ptr + bytes + GUARD_BYTES);
     return ptr;

@@ -129,6 +129,32 @@ export interface KernelExports {
     scratch: number,
   ): void;
   gemmScratchBytes(): number;
+  gemmPackB(
+    b: number,
+    rsb: number,
+    csb: number,
+    k: number,
+    nc: number,
+    bp: number,
+    s0: number,
+    s1: number,
+  ): void;
+  gemmPackBConv(x: number, cp: number, k: number, nc: number, bp: number, s0: number, s1: number): void;
+  gemmPacked(
+    m: number,
+    k: number,
+    a: number,
+    rsa: number,
+    csa: number,
+    bp: number,
+    ncPad: number,
+    j0: number,
+    j1: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
   gatherK(
     es: number,
     rank: number,
@@ -209,6 +235,21 @@ export interface KernelExports {
     ind: number,
     p0: number,
     p1: number,
+  ): void;
+  padImagesK(
+    x: number,
+    sN: number,
+    sC: number,
+    sH: number,
+    sW: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    dst: number,
+    r0: number,
+    r1: number,
   ): void;
   im2colK(
     x: number,
@@ -313,5 +354,31 @@ export async function instantiateKernels(
     throw new BackendError(
       `createWasmBackend: the kernel module failed to instantiate (${String(e)})\n${SIMD_HELP}`,
     );
+  }
+}
+
+/** The GEMM functions the relaxed-SIMD module provides (they replace the main module's). */
+export const FMA_GEMM_NAMES = ['gemm', 'gemmConv', 'gemmPackB', 'gemmPackBConv', 'gemmPacked'] as const;
+
+/**
+ * Loads the GEMM-only module built with relaxed SIMD (fused multiply-add) over `memory`, or
+ * returns null where the runtime does not validate relaxed SIMD (Node < 22 without
+ * --experimental-wasm-relaxed-simd, Firefox, Safari) or it fails to load: the main module's GEMM
+ * (multiply + add) is used then.
+ */
+export async function loadFmaGemm(
+  bytes: Uint8Array<ArrayBuffer>,
+  memory: WebAssembly.Memory,
+): Promise<{
+  module: WebAssembly.Module;
+  exports: Pick<KernelExports, (typeof FMA_GEMM_NAMES)[number]>;
+} | null> {
+  try {
+    if (!WebAssembly.validate(bytes)) return null;
+    const module = await WebAssembly.compile(bytes);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    return { module, exports: instance.exports as unknown as KernelExports };
+  } catch {
+    return null;
   }
 }

@@ -18,8 +18,11 @@ export type RangeKernel =
   | 'softmaxK'
   | 'maxPoolK'
   | 'im2colK'
+  | 'padImagesK'
   | 'col2imK'
-  | 'epilogueK';
+  | 'epilogueK'
+  | 'gemmPackB'
+  | 'gemmPackBConv';
 
 /** One call of an exported kernel with its arguments. */
 export interface KernelTask {
@@ -29,17 +32,25 @@ export interface KernelTask {
 
 /** Runs kernels, possibly in parallel. Every method returns once all the work is done. */
 export interface Runner {
-  /** Threads that take part in parallel work (1 when single-threaded). */
+  /** Threads that take part in parallel work (1 when single-threaded or once the pool stopped). */
   readonly threads: number;
+  /** The operation being run (for error messages), set by the backend before each kernel. */
+  op: string;
   /**
    * Runs `name(...args, from, to)` over `[0, total)`, split across threads when `total · cost`
    * (roughly, the number of scalar operations) is large enough to pay for the hand-off.
    */
   range(name: RangeKernel, args: readonly number[], total: number, cost: number): void;
-  /** Runs up to `threads` independent calls at once; task i goes to thread i (0 is the caller). */
+  /**
+   * Runs independent calls, in any order and on any thread (the caller takes part and finishes
+   * whatever no worker picked up). A GEMM task's scratch argument may be -1: the thread that runs
+   * it substitutes its own packing scratch.
+   */
   tasks(list: readonly KernelTask[]): void;
-  /** Releases workers (no-op when single-threaded). */
-  dispose(): void;
+  /** The calling thread's GEMM scratch (what a -1 scratch argument stands for on this thread). */
+  callerScratch(): number;
+  /** Stops the workers (no-op when single-threaded); later calls run on the calling thread. */
+  dispose(): Promise<void>;
 }
 
 type AnyKernel = (...args: number[]) => unknown;
@@ -47,7 +58,17 @@ type AnyKernel = (...args: number[]) => unknown;
 /** The single-threaded runner: every call runs at once on the calling thread. */
 export class InlineRunner implements Runner {
   readonly threads = 1;
-  constructor(private readonly k: KernelExports) {}
+  op = '';
+  private scratch = 0;
+  constructor(
+    private readonly k: KernelExports,
+    private readonly allocScratch: () => number,
+  ) {}
+
+  callerScratch(): number {
+    if (this.scratch === 0) this.scratch = this.allocScratch();
+    return this.scratch;
+  }
 
   range(name: RangeKernel, args: readonly number[], total: number): void {
     if (total <= 0) return;
@@ -55,8 +76,19 @@ export class InlineRunner implements Runner {
   }
 
   tasks(list: readonly KernelTask[]): void {
-    for (const t of list) (this.k[t.name] as AnyKernel)(...t.args);
+    for (const t of list) {
+      const i = t.name === 'gemm' || t.name === 'gemmConv' || t.name === 'gemmPacked' ? 12 : -1;
+      if (i >= 0 && t.args[i] === -1) {
+        const a = t.args.slice();
+        a[i] = this.callerScratch();
+        (this.k[t.name] as AnyKernel)(...a);
+      } else {
+        (this.k[t.name] as AnyKernel)(...t.args);
+      }
+    }
   }
 
-  dispose(): void {}
+  dispose(): Promise<void> {
+    return Promise.resolve();
+  }
 }
