@@ -2,7 +2,8 @@
 
 Run by bench/src/peers/torch.ts with one argument, a JSON object:
   {"cases": [names], "threads": [1, 2], "budget_s": 0.5, "min_samples": 5, "slow_samples": 3,
-   "max_samples": 200, "min_sample_ms": 2.0, "cold_limit_ms": 20000, "data": "/path/to/fashion-mnist"}
+   "max_samples": 200, "min_sample_ms": 2.0, "cold_limit_ms": 20000, "data": "/path/to/fashion-mnist",
+   "quick": false}
 Progress goes to stderr. Case names must match bench/src/cases/*.ts.
 """
 
@@ -286,6 +287,43 @@ def make_cases(torch, F, cfg):
         return r
 
     cases["fashion-mnist epoch (batch 128, shuffle, normalise)"] = fmnist_epoch
+    def fmnist_train():
+        root = cfg.get("data")
+        names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+        if not root or not all(os.path.isfile(os.path.join(root, n)) for n in names):
+            return fail("no data folder")
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def load(images, labels):
+            x = torch.from_numpy(read_idx(os.path.join(root, images)).copy()).float().div_(255)
+            x = x.sub_(0.2860).div_(0.3530).reshape(-1, 784)
+            y = torch.from_numpy(read_idx(os.path.join(root, labels)).astype("int64"))
+            return x, y
+
+        x_train, y_train = load(names[0], names[1])
+        x_test, y_test = load(names[2], names[3])
+        torch.manual_seed(0)
+        loader = DataLoader(TensorDataset(x_train, y_train), batch_size=128, shuffle=True,
+                            num_workers=0, generator=torch.Generator().manual_seed(0))
+        model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        epochs = 1 if cfg.get("quick") else 3
+        seconds = []
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            for x, y in loader:
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+            seconds.append(time.perf_counter() - t0)
+        with torch.no_grad():
+            accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+        epochs_note = ", ".join(f"{s:.1f}" for s in seconds)
+        return {"ok": True, "value": statistics.median(seconds), "unit": "s", "samples": epochs, "reps": 1,
+                "note": f"test accuracy {accuracy:.4f} after {epochs} epoch(s); epochs {epochs_note} s"}
+
+    cases["fashion-mnist train mlp 784-256-10 adam (s/epoch)"] = fmnist_train
     return cases
 
 

@@ -71,6 +71,7 @@ async function main(): Promise<number> {
           cases: torchCases,
           threads: cli.torchThreads,
           timing,
+          quick: cli.quick,
           dataDir,
           onProgress: progress,
         })

@@ -7,6 +7,7 @@ import { conv2dCases } from './conv2d.js';
 import { cudaCases } from './cuda.js';
 import { dataCases } from './data.js';
 import { elementwiseCases } from './elementwise.js';
+import { fashionMnistTrainCases } from './fashion-mnist-train.js';
 import { matmulCases } from './matmul.js';
 import { memoryCases } from './memory.js';
 import { mlpCases } from './mlp.js';
@@ -37,6 +38,7 @@ export function allCases(): BenchCase[] {
     ...cnnCases(),
     ...adamCases(),
     ...dataCases(),
+    ...fashionMnistTrainCases(),
     ...memoryCases(),
     ...bundleCases(),
     ...cudaCases(),

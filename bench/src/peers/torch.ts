@@ -21,6 +21,8 @@ export interface TorchRequest {
   readonly cases: readonly string[];
   readonly threads: readonly number[];
   readonly timing: TimingOptions;
+  /** `--quick`: cases that train for several epochs train for one. */
+  readonly quick?: boolean;
   /** Fashion-MNIST folder for the data cases. */
   readonly dataDir: string;
   /** Called with each progress line the script prints. */
@@ -99,6 +101,7 @@ export async function runTorch(req: TorchRequest): Promise<TorchResults> {
     min_sample_ms: req.timing.minSampleMs,
     cold_limit_ms: req.timing.coldLimitMs,
     data: req.dataDir,
+    quick: req.quick === true,
   });
   const none = (reason: string): TorchResults => ({
     installed: false,
