@@ -111,7 +111,7 @@ export function fashionMnistTrainCases(): BenchCase[] {
       name: 'fashion-mnist train mlp 784-256-10 adam (s/epoch)',
       group: 'training end to end (issue 9)',
       torch: true,
-      kilnKinds: ['cpu'],
+      kilnKinds: ['cpu', 'wasm'],
       kiln: run,
     },
   ];
