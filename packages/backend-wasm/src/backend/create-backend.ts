@@ -285,7 +285,7 @@ function buildBackend(
       };
     },
 
-    alloc(dtype: DType, length: number): Storage {
+    alloc(dtype: DType, length: number, options?: { readonly uninitialized?: boolean }): Storage {
       if (dtype === 'float64') {
         throw new BackendError(
           "alloc: the wasm backend does not store float64\nhelp: use float32 on 'wasm', or move the tensor to 'cpu' for float64",
@@ -294,7 +294,8 @@ function buildBackend(
       const bytes = length * bytesOf(dtype);
       let ptr: number;
       try {
-        ptr = heap.alloc(bytes);
+        // NOTE: outputs the kernel overwrites entirely skip the zero-fill of recycled blocks.
+        ptr = heap.alloc(bytes, options?.uninitialized !== true);
       } catch (e) {
         throw ctx.oomError(e, 'alloc', dtype, length);
       }
