@@ -266,6 +266,7 @@ export {
   trunc,
   typedArrayFor,
   type UnaryOp,
+  type UnaryOpAttrs,
   unbind,
   unflatten,
   unregisterBackend,

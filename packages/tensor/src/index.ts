@@ -254,6 +254,7 @@ export {
   tan,
   tanh,
   trunc,
+  type UnaryOpAttrs,
 } from './ops/unary.js';
 export { defaultGenerator, Generator, manualSeed } from './random/generator.js';
 export { philox4x32, philoxFill } from './random/philox.js';

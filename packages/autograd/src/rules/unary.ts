@@ -1,35 +1,8 @@
-import { type Tensor, zerosLike } from '@kiln/tensor';
+import { type Tensor, type UnaryOpAttrs, zerosLike } from '@kiln/tensor';
 import type { GradRules } from '../engine/rule.js';
 
-type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'sign'
-  | 'square'
-  | 'exp'
-  | 'expm1'
-  | 'log'
-  | 'log1p'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'reciprocal'
-  | 'sin'
-  | 'cos'
-  | 'tan'
-  | 'asin'
-  | 'acos'
-  | 'atan'
-  | 'sinh'
-  | 'cosh'
-  | 'tanh'
-  | 'sigmoid'
-  | 'relu'
-  | 'erf'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'trunc'
-  | 'clamp';
+// The unary ops the core records, straight from its catalogue, so the rule set cannot drift.
+type UnaryOp = keyof UnaryOpAttrs;
 
 const X = [0] as const;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);

@@ -16,7 +16,6 @@ import { getAutogradHook } from './dispatch.js';
 import type { DType, TypedArray, TypedArrayFor } from './dtype.js';
 import { release, type StorageHandle } from './lifecycle.js';
 import { keepFromScopes, trackInScope } from './scope.js';
-import type { Shape } from './shape.js';
 
 /** A number or a tensor, where PyTorch accepts either. */
 export type TensorOrScalar = Tensor | number | boolean;
@@ -794,9 +793,4 @@ function disposedError(op: string): ValueError {
  */
 export function isTensor(value: unknown): value is Tensor {
   return value instanceof Tensor;
-}
-
-/** Shape of a tensor-or-scalar argument (scalars are `[]`). @internal */
-export function shapeOf(x: TensorOrScalar): Shape {
-  return x instanceof Tensor ? x.shape : [];
 }

@@ -1,4 +1,4 @@
-import type { Backend, Out, View } from '../backend/contract.js';
+import type { Backend, View } from '../backend/contract.js';
 import { getBackend } from '../backend/registry.js';
 import type { DType } from '../core/dtype.js';
 import { track } from '../core/lifecycle.js';
@@ -39,11 +39,6 @@ export function viewTensor(
   alive(base, op);
   base.handle.refs++;
   return new Tensor(base.handle, base.dtype, shape, strides, offset);
-}
-
-/** The kernel destination of a fresh contiguous tensor. */
-export function outOf(t: Tensor): Out {
-  return t.out_();
 }
 
 /** Throws if a tensor has been disposed. */

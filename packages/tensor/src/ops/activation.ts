@@ -117,7 +117,7 @@ export function gelu(x: Tensor, options?: GeluOptions): Tensor {
 export function silu(x: Tensor): Tensor {
   alive(x, 'silu');
   requireFloat('silu', x);
-  return composite(needsRecord1(x), () => mul(x, sigmoid(x)));
+  return composite(() => mul(x, sigmoid(x)));
 }
 
 /**
@@ -148,7 +148,7 @@ export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
   if (typeof beta !== 'number' || beta === 0 || Number.isNaN(beta)) {
     throw new ValueError(`softplus: beta must be a non-zero number (got ${String(beta)})`);
   }
-  return composite(needsRecord1(x), () => {
+  return composite(() => {
     const bx = beta === 1 ? x : mul(x, beta);
     const sp = softplusUnit(bx);
     const smooth = beta === 1 ? sp : mul(sp, 1 / beta);
@@ -169,7 +169,7 @@ export function elu(x: Tensor, options?: EluOptions): Tensor {
   alive(x, 'elu');
   requireFloat('elu', x);
   const alpha = options?.alpha ?? 1;
-  return composite(needsRecord1(x), () => eluScaled(x, alpha, 1));
+  return composite(() => eluScaled(x, alpha, 1));
 }
 
 function eluScaled(x: Tensor, alpha: number, scale: number): Tensor {
@@ -193,7 +193,7 @@ const SELU_SCALE = 1.0507009873554805;
 export function selu(x: Tensor): Tensor {
   alive(x, 'selu');
   requireFloat('selu', x);
-  return composite(needsRecord1(x), () => eluScaled(x, SELU_ALPHA, SELU_SCALE));
+  return composite(() => eluScaled(x, SELU_ALPHA, SELU_SCALE));
 }
 
 /**
@@ -208,7 +208,7 @@ export function selu(x: Tensor): Tensor {
 export function mish(x: Tensor): Tensor {
   alive(x, 'mish');
   requireFloat('mish', x);
-  return composite(needsRecord1(x), () => mul(x, tanh(softplusUnit(x))));
+  return composite(() => mul(x, tanh(softplusUnit(x))));
 }
 
 /**
@@ -255,7 +255,7 @@ export function relu6(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   alive(x, 'leakyRelu');
   requireFloat('leakyRelu', x);
-  return composite(needsRecord1(x), () => where(gt(x, 0), x, mul(x, negativeSlope)));
+  return composite(() => where(gt(x, 0), x, mul(x, negativeSlope)));
 }
 
 /**
@@ -270,7 +270,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 export function logSigmoid(x: Tensor): Tensor {
   alive(x, 'logSigmoid');
   requireFloat('logSigmoid', x);
-  return composite(needsRecord1(x), () => neg(softplusUnit(neg(x))));
+  return composite(() => neg(softplusUnit(neg(x))));
 }
 
 /**
@@ -285,7 +285,7 @@ export function logSigmoid(x: Tensor): Tensor {
 export function hardsigmoid(x: Tensor): Tensor {
   alive(x, 'hardsigmoid');
   requireFloat('hardsigmoid', x);
-  return composite(needsRecord1(x), () => clamp(add(mul(x, 1 / 6), 0.5), 0, 1));
+  return composite(() => clamp(add(mul(x, 1 / 6), 0.5), 0, 1));
 }
 
 /**
@@ -300,5 +300,5 @@ export function hardsigmoid(x: Tensor): Tensor {
 export function hardswish(x: Tensor): Tensor {
   alive(x, 'hardswish');
   requireFloat('hardswish', x);
-  return composite(needsRecord1(x), () => mul(x, clamp(add(mul(x, 1 / 6), 0.5), 0, 1)));
+  return composite(() => mul(x, clamp(add(mul(x, 1 / 6), 0.5), 0, 1)));
 }

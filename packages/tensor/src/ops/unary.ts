@@ -3,7 +3,7 @@ import { needsRecord1, record } from '../core/dispatch.js';
 import { type DType, isFloatingDType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { DTypeError, ValueError } from '../errors/errors.js';
-import { alive, newOutput, newTensor } from '../internal/make.js';
+import { alive, newOutput } from '../internal/make.js';
 import { cast } from './device.js';
 
 /** Unary ops recorded for autograd (attributes their gradient rules need). */

@@ -356,7 +356,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
   const groups = checkGroups(op, options?.groups);
   const pad = options?.padding ?? 0;
   const batchless = unbatched(op, x, 4);
-  return composite(needsRecord([x, weight, b]), () => {
+  return composite(() => {
     const x4 = batchless ? unsqueeze(x, 0) : x;
     let y: Tensor;
     if (pad === 'same' || pad === 'valid') {
@@ -435,7 +435,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
   const dilation = one('dilation', options?.dilation, 1, 1);
   const pad = options?.padding ?? 0;
   const padding = pad === 'same' || pad === 'valid' ? pad : one('padding', pad, 0, 0);
-  return composite(needsRecord([x, weight, bias ?? null]), () => {
+  return composite(() => {
     const xb = batchless ? unsqueeze(x, 0) : x;
     const y = conv2d(unsqueeze(xb, 2), unsqueeze(weight, 2), bias ?? null, {
       stride: [1, stride],
@@ -536,7 +536,7 @@ export function convTranspose2d(
     }
   }
   const batchless = unbatched(op, x, 4);
-  return composite(needsRecord([x, weight, b]), () => {
+  return composite(() => {
     const x4 = batchless ? unsqueeze(x, 0) : x;
     checkTransposeShapes(op, x4, weight, b, groups);
     const y = convTransposeCore(x4, weight, b, params, outputPadding);
@@ -567,7 +567,7 @@ export function convTranspose1d(
     );
   }
   const batchless = unbatched(op, x, 3);
-  return composite(needsRecord([x, weight, bias ?? null]), () => {
+  return composite(() => {
     const x3 = batchless ? unsqueeze(x, 0) : x;
     const y = convTranspose2d(unsqueeze(x3, 2), unsqueeze(weight, 2), bias ?? null, {
       stride: [1, options?.stride ?? 1],
@@ -675,7 +675,7 @@ export function conv2dBackwardWeight(
   // NOTE: gw[o, c, i, j] = Σ_{n, ho, wo} g[n, o, ho, wo]·x[n, c, ho·s + i·d, wo·s + j·d]: a conv2d
   // with batch and channels swapped (per group), stride d and dilation s.
   const Og = O / g;
-  return composite(needsRecord2(x, gradOut), () => {
+  return composite(() => {
     const xi = reshape(permute(reshape(x, [N, g, Cg, H, W]), [2, 1, 0, 3, 4]), [Cg, g * N, H, W]);
     const gw = reshape(permute(reshape(gradOut, [N, g, Og, Ho, Wo]), [1, 2, 0, 3, 4]), [O, N, Ho, Wo]);
     const params2: Conv2dParams = {

@@ -1,4 +1,3 @@
-import { needsRecord, needsRecord1 } from '../../core/dispatch.js';
 import { broadcastShapes, normalizeDim } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { ValueError } from '../../errors/errors.js';
@@ -58,7 +57,7 @@ export function normalize(x: Tensor, options: NormalizeOptions = {}): Tensor {
   if (typeof p !== 'number' || Number.isNaN(p))
     throw new ValueError(`${op}: p must be a number (got ${String(p)})`);
   const dim = normalizeDim(options.dim ?? 1, Math.max(x.shape.length, 1), op);
-  return composite(needsRecord1(x), () => div(x, clamp(norm(x, p, dim, true), eps, null)));
+  return composite(() => div(x, clamp(norm(x, p, dim, true), eps, null)));
 }
 
 /**
@@ -81,7 +80,7 @@ export function cosineSimilarity(a: Tensor, b: Tensor, options: CosineSimilarity
   const shape = broadcastShapes(a.shape, b.shape, op);
   const dim = normalizeDim(options.dim ?? 1, Math.max(shape.length, 1), op);
   const eps = options.eps ?? 1e-8;
-  return composite(needsRecord([a, b]), () => {
+  return composite(() => {
     const ae = sameShape(a.shape, shape) ? a : expand(a, shape);
     const be = sameShape(b.shape, shape) ? b : expand(b, shape);
     // NOTE: each side is normalised first (as PyTorch ≥ 2.0) so large norms cannot overflow.

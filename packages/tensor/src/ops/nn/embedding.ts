@@ -119,7 +119,7 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
   if (options.maxNorm !== undefined && options.maxNorm !== null && n > 0) {
     renorm(weight, indices, options.maxNorm, options.normType ?? 2);
   }
-  return composite(needsRecord1(weight), () => {
+  return composite(() => {
     const flat = reshape(indices, [n]);
     const rows = indexSelect(weight, 0, flat);
     let out = reshape(rows, [...indices.shape, D]);

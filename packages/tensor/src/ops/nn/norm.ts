@@ -107,7 +107,6 @@ export function batchNorm(
   const rank = x.shape.length;
   const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
   const count = shapeSize(x.shape) / Math.max(C, 1);
-  const tracked = needsRecord([x, weight, bias]);
   if (training) {
     if (count <= 1) {
       throw new ValueError(
@@ -115,7 +114,7 @@ export function batchNorm(
       );
     }
     const stats: { mean?: Tensor; var?: Tensor } = {};
-    const y = composite(tracked, () => {
+    const y = composite(() => {
       const mu = mean(x, axes, true);
       const xc = sub(x, mu);
       const v = mean(square(xc), axes, true);
@@ -141,7 +140,7 @@ export function batchNorm(
       `${op}: running_mean and running_var must be given in eval mode (training is false)`,
     );
   }
-  return composite(tracked || needsRecord([runningMean, runningVar]), () => {
+  return composite(() => {
     // NOTE: fold the statistics into one scale and shift per channel: two passes over x, not four.
     let scale = rsqrt(add(runningVar, eps));
     if (weight !== null) scale = mul(scale, weight);
@@ -226,7 +225,7 @@ export function layerNorm(
     return y;
   }
   const axes = Array.from({ length: k }, (_, i) => x.shape.length - k + i);
-  return composite(tracked, () => {
+  return composite(() => {
     const mu = mean(x, axes, true);
     const xc = sub(x, mu);
     const v = mean(square(xc), axes, true);
@@ -274,7 +273,7 @@ export function groupNorm(
   const w = weight ?? null;
   const b = bias ?? null;
   const rank = x.shape.length;
-  return composite(needsRecord([x, w, b]), () => {
+  return composite(() => {
     const xg = reshape(contiguous(x), [N, numGroups, -1]);
     const mu = mean(xg, [2], true);
     const xc = sub(xg, mu);
@@ -356,7 +355,7 @@ export function instanceNorm(x: Tensor, options: InstanceNormOptions = {}): Tens
     );
   }
   const stats: { mean?: Tensor; var?: Tensor } = {};
-  const y = composite(needsRecord([x, weight, bias]), () => {
+  const y = composite(() => {
     const mu = mean(x, axes, true);
     const xc = sub(x, mu);
     const v = mean(square(xc), axes, true);

@@ -299,7 +299,7 @@ export function maxPool2d(
   const batched = checkPoolInput(op, x, 4);
   const geo = geometry(op, x, kernelSize, options);
   const returnIndices = options.returnIndices === true;
-  const r = composite(needsRecord1(x), () => {
+  const r = composite(() => {
     const x4 = batched ? x : unsqueeze(x, 0);
     const [y, indices] = maxPoolCore(x4, geo, returnIndices);
     const out = batched ? y : squeeze(y, 0);
@@ -346,7 +346,7 @@ export function maxPool1d(
   );
   const batched = x.shape.length === 3;
   const returnIndices = options.returnIndices === true;
-  const r = composite(needsRecord1(x), () => {
+  const r = composite(() => {
     const x4 = unsqueeze(batched ? x : unsqueeze(x, 0), 2);
     const [y, indices] = maxPoolCore(x4, geo, returnIndices);
     const fix = (t: Tensor): Tensor => (batched ? squeeze(t, 2) : squeeze(squeeze(t, 2), 0));
@@ -441,7 +441,7 @@ export function avgPool2d(
   const op = 'avgPool2d';
   const batched = checkPoolInput(op, x, 4);
   const geo = geometry(op, x, kernelSize, { ...options, dilation: 1 });
-  return composite(needsRecord1(x), () => {
+  return composite(() => {
     const x4 = batched ? x : unsqueeze(x, 0);
     const y = avgPoolCore(op, x4, geo, options.countIncludePad ?? true, options.divisorOverride);
     return batched ? y : squeeze(y, 0);
@@ -472,7 +472,7 @@ export function avgPool1d(x: Tensor, kernelSize: number, options: AvgPool1dOptio
     },
     [1, x.shape[x.shape.length - 1]!],
   );
-  return composite(needsRecord1(x), () => {
+  return composite(() => {
     const x4 = unsqueeze(batched ? x : unsqueeze(x, 0), 2);
     const y = squeeze(avgPoolCore(op, x4, geo, options.countIncludePad ?? true, null), 2);
     return batched ? y : squeeze(y, 0);
@@ -526,7 +526,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   const H = x.shape[x.shape.length - 2]!;
   const W = x.shape[x.shape.length - 1]!;
   if (Ho === H && Wo === W) return clone(x);
-  return composite(needsRecord1(x), () => {
+  return composite(() => {
     let y = x;
     if (Wo !== W) y = matmul(y, transpose(adaptiveMatrix(W, Wo, x), 0, 1));
     if (Ho !== H) y = matmul(adaptiveMatrix(H, Ho, x), y);
@@ -566,7 +566,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (numb
   const op = 'adaptiveMaxPool2d';
   const batched = checkPoolInput(op, x, 4);
   const [Ho, Wo] = adaptiveSize(op, x, outputSize);
-  return composite(needsRecord1(x), () => {
+  return composite(() => {
     const x4 = batched ? x : unsqueeze(x, 0);
     const [N, C, H, W] = x4.shape as [number, number, number, number];
     let y: Tensor;

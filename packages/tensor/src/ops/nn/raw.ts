@@ -95,7 +95,7 @@ export function rawView(
 }
 
 /** Runs a composite inside `tidy`, so every intermediate is freed at once. @internal */
-export function composite<T extends Tensor | readonly Tensor[]>(_tracked: boolean, fn: () => T): T {
+export function composite<T extends Tensor | readonly Tensor[]>(fn: () => T): T {
   // NOTE: even while autograd records, the intermediates can go: every tensor a gradient rule saved
   // holds its own reference on the storage, so disposing our handles frees nothing backward needs,
   // and a training loop without dispose does not pile up the composites' temporaries.
