@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  add,
   arange,
+  div,
   eye,
   full,
   Generator,
@@ -9,10 +11,12 @@ import {
   manualSeed,
   memory,
   ones,
+  pow,
   rand,
   randint,
   randn,
   randperm,
+  sub,
   tensor,
   tidy,
   zeros,
@@ -218,6 +222,20 @@ describe('memory', () => {
     expect(v.toArray()).toEqual([[1], [1], [1]]);
     v.dispose();
     expect(memory('cpu').buffers).toBe(before);
+  });
+  it('a scalar first operand leaves no storage behind', () => {
+    const x = ones([3]);
+    const before = memory('cpu').buffers;
+    const ys = [sub(1, x), div(1, x), pow(2, x), add(0.5, x)];
+    expect(memory('cpu').buffers).toBe(before + ys.length);
+    expect(ys.map((y) => y.toArray())).toEqual([
+      [0, 0, 0],
+      [1, 1, 1],
+      [2, 2, 2],
+      [1.5, 1.5, 1.5],
+    ]);
+    for (const y of ys) y.dispose();
+    x.dispose();
   });
   it('using disposes at the end of the block', () => {
     const before = memory('cpu').buffers;

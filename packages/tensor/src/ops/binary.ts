@@ -184,16 +184,19 @@ function toTensorArg(op: string, a: TensorOrScalar, like: Tensor): Tensor {
  */
 export function add(a: TensorOrScalar, b: TensorOrScalar, options?: AlphaOptions): Tensor {
   const alpha = options?.alpha ?? 1;
-  if (!(a instanceof Tensor)) a = toTensorArg('add', a, b as Tensor);
+  // A scalar first operand becomes a 0-dim tensor for this call only.
+  const ta: Tensor = a instanceof Tensor ? a : toTensorArg('add', a, b as Tensor);
+  const temp = ta === a ? null : ta;
   let y: Tensor;
-  if (alpha === 1) y = runBinary('add', a, b, 'arith');
+  if (alpha === 1) y = runBinary('add', ta, b, 'arith');
   else {
     const scaled = b instanceof Tensor ? runBinary('mul', b, alpha, 'arith') : scalarValue('add', b) * alpha;
-    y = runBinary('add', a, scaled, 'arith');
+    y = runBinary('add', ta, scaled, 'arith');
     if (scaled instanceof Tensor) scaled.dispose();
   }
   const bt = b instanceof Tensor ? b : null;
-  if (needsRecord2(a, bt)) record('add', [a, bt], [y], { alpha, scalar: scalarOf(b) });
+  if (needsRecord2(ta, bt)) record('add', [ta, bt], [y], { alpha, scalar: scalarOf(b) });
+  temp?.dispose();
   return y;
 }
 
@@ -208,16 +211,19 @@ export function add(a: TensorOrScalar, b: TensorOrScalar, options?: AlphaOptions
  */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, options?: AlphaOptions): Tensor {
   const alpha = options?.alpha ?? 1;
-  if (!(a instanceof Tensor)) a = toTensorArg('sub', a, b as Tensor);
+  // A scalar first operand becomes a 0-dim tensor for this call only.
+  const ta: Tensor = a instanceof Tensor ? a : toTensorArg('sub', a, b as Tensor);
+  const temp = ta === a ? null : ta;
   let y: Tensor;
-  if (alpha === 1) y = runBinary('sub', a, b, 'arith');
+  if (alpha === 1) y = runBinary('sub', ta, b, 'arith');
   else {
     const scaled = b instanceof Tensor ? runBinary('mul', b, alpha, 'arith') : scalarValue('sub', b) * alpha;
-    y = runBinary('sub', a, scaled, 'arith');
+    y = runBinary('sub', ta, scaled, 'arith');
     if (scaled instanceof Tensor) scaled.dispose();
   }
   const bt = b instanceof Tensor ? b : null;
-  if (needsRecord2(a, bt)) record('sub', [a, bt], [y], { alpha, scalar: scalarOf(b) });
+  if (needsRecord2(ta, bt)) record('sub', [ta, bt], [y], { alpha, scalar: scalarOf(b) });
+  temp?.dispose();
   return y;
 }
 
@@ -245,20 +251,27 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
  * ```
  */
 export function div(a: TensorOrScalar, b: TensorOrScalar, options?: DivOptions): Tensor {
-  if (!(a instanceof Tensor)) a = toTensorArg('div', a, b as Tensor);
+  const ta: Tensor = a instanceof Tensor ? a : toTensorArg('div', a, b as Tensor);
+  const temp = ta === a ? null : ta;
   const mode = options?.roundingMode ?? null;
-  if (mode === null) return recorded('div', a, b, runBinary('div', a, b, 'float'));
+  if (mode === null) {
+    // A saved temp keeps its own reference in the graph, so our handle can go at once.
+    const y = recorded('div', ta, b, runBinary('div', ta, b, 'float'));
+    temp?.dispose();
+    return y;
+  }
   if (mode !== 'trunc' && mode !== 'floor') {
     throw new ValueError(
       `div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`,
     );
   }
-  const q = runBinary('div', a, b, 'float');
+  const q = runBinary('div', ta, b, 'float');
+  temp?.dispose();
   const r = q.handle.backend;
   const rounded = newTensor(r, q.dtype, q.shape);
   if (rounded.numel() > 0) r.unary(mode === 'trunc' ? 'trunc' : 'floor', q, rounded.out_());
   q.dispose();
-  const intDType = computeDType('div', a, b, 'arith');
+  const intDType = computeDType('div', ta, b, 'arith');
   if (!isFloatingDType(intDType)) {
     const c = cast(rounded, intDType);
     rounded.dispose();
@@ -280,12 +293,14 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   if (!(a instanceof Tensor)) {
     const base = scalarValue('pow', a);
     const exponent = b as Tensor;
+    const baseTensor = toTensorArg('pow', base, exponent);
     const y = runBinary(
       'pow',
-      toTensorArg('pow', base, exponent),
+      baseTensor,
       exponent,
       isFloatingDType(exponent.dtype) || !Number.isInteger(base) ? 'float' : 'arith',
     );
+    baseTensor.dispose();
     if (needsRecord2(exponent, null)) record('rpow', [exponent], [y], { base });
     return y;
   }
