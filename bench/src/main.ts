@@ -111,6 +111,17 @@ async function main(): Promise<number> {
   out(
     `Kiln variants: ${kiln.variants.map((v) => `${v.name} (${v.threads} thread${v.threads === 1 ? '' : 's'})`).join(', ') || 'none'}`,
   );
+  // What each Kiln backend says about itself (e.g. the wasm GEMM's fused multiply-add), once.
+  const said = new Set<string>();
+  for (const v of kiln.variants) {
+    const info = v.backend.info();
+    const fma = info.fusedMultiplyAdd;
+    const line = `Kiln ${v.name}: ${typeof fma === 'boolean' ? `GEMM ${fma ? 'with fused multiply-add (relaxed SIMD)' : 'with multiply + add (no relaxed SIMD here)'}` : ''}${info.notes.length > 0 ? `${typeof fma === 'boolean' ? '; ' : ''}${info.notes.join('; ')}` : ''}`;
+    if (line !== `Kiln ${v.name}: ` && !said.has(line)) {
+      said.add(line);
+      notes.push(line);
+    }
+  }
   const [load1] = os.loadavg();
   if (load1 !== undefined && load1 > os.cpus().length) {
     notes.push(

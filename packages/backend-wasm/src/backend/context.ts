@@ -124,7 +124,8 @@ export class WasmContext {
     const what = dtype !== undefined ? `${length} × ${dtype} (${e.requested} bytes)` : `${e.requested} bytes`;
     return new BackendError(
       `${op}: wasm heap out of memory: requested ${what}, heap limit ${e.limit} bytes (heap now ${e.heapSize} bytes)\n` +
-        'help: dispose tensors you no longer need (t.dispose(), tidy()), or raise the limit with createWasmBackend({ maxMemoryBytes })',
+        'help: dispose tensors you no longer need (t.dispose(), tidy()), or raise the limit with createWasmBackend({ maxMemoryBytes })\n' +
+        'help: tensors you merely drop are freed by the garbage collector only when the event loop turns; a loop that never awaits (no `for await` over a DataLoader, no `await` between steps) keeps them all until it ends',
     );
   }
 }

@@ -6,6 +6,7 @@ import {
   instantiateKernels,
   type KernelExports,
   loadFmaGemm,
+  RELAXED_SIMD_FLAG,
 } from '../internal/kernel-module.js';
 import { bytesOf } from '../internal/op-codes.js';
 import { InlineRunner, type Runner } from '../internal/runner.js';
@@ -68,10 +69,13 @@ export interface WasmBackendOptions {
   readonly threadStallTimeoutMs?: number;
   /**
    * Use the GEMM built with relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add on x64 with
-   * FMA and on ARM) where the runtime supports it: Chrome/Edge ≥ 114, Node ≥ 22, or Node 20 run
-   * with `--experimental-wasm-relaxed-simd` (default true; elsewhere the plain multiply + add GEMM
-   * runs). `info().fusedMultiplyAdd` says which one runs. Fused results differ from unfused ones
-   * in the last bits.
+   * FMA and on ARM; about 1.3× the multiply + add GEMM) where the runtime supports it: Chrome/Edge
+   * ≥ 114, Node ≥ 22, and Node 20.16+, whose V8 has relaxed SIMD behind
+   * `--experimental-wasm-relaxed-simd`: there the backend turns that flag on through `node:v8`
+   * (it only lets relaxed-SIMD modules validate) and says so in `info().notes`. Default true;
+   * `false` keeps the plain multiply + add GEMM and never touches V8's flags. Elsewhere (Firefox,
+   * Safari) the plain GEMM runs. `info().fusedMultiplyAdd` says which one runs. Fused results
+   * differ from unfused ones in the last bits.
    */
   readonly fusedMultiplyAdd?: boolean;
 }
@@ -158,6 +162,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     options.fusedMultiplyAdd === false
       ? null
       : await loadFmaGemm(decodeBase64(shared ? GEMM_FMA_MT_WASM_BASE64 : GEMM_FMA_WASM_BASE64), memory);
+  if (fma?.enabledFlag === true) {
+    notes.push(
+      `fusedMultiplyAdd: turned on V8's ${RELAXED_SIMD_FLAG} (Node 20 ships relaxed SIMD behind it; Node >= 22 has it on); pass fusedMultiplyAdd: false to leave V8's flags alone`,
+    );
+  }
   if (fma !== null) {
     const merged: Record<string, unknown> = { ...k };
     for (const name of FMA_GEMM_NAMES) merged[name] = fma.exports[name];
@@ -165,7 +174,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   }
   const paramPtr = Math.ceil(k.heapBase() / 16) * 16 + 16;
   const heapStart = Math.ceil((paramPtr + PARAM_BYTES * (threads + 1)) / PAGE) * PAGE;
-  const heap = new WasmHeap(memory, heapStart, limit, options.guards ?? false);
+  const heap = new WasmHeap(memory, heapStart, limit, options.guards ?? false, (ptr, bytes) =>
+    k.zeroK(ptr, bytes),
+  );
   let ctxRef: WasmContext | null = null;
   let runner: Runner = new InlineRunner(k, () => ctxRef!.scratch(k.gemmScratchBytes(), 'matmul'));
   if (shared) {

@@ -150,7 +150,7 @@ function conv2d(
   if (sizeOf(out.shape) === 0) return;
   const outPtr = ctx.addr(out);
   if (g.K === 0) {
-    ctx.heap.bytes().fill(0, outPtr, outPtr + sizeOf(out.shape) * 4);
+    ctx.heap.zero(outPtr, sizeOf(out.shape) * 4);
   } else {
     const w = weightMatrix(ctx, weight, g);
     const pointwise = isPointwise(g) && hwMergeable(x);
@@ -246,7 +246,7 @@ function conv2dBackwardInput(
   const total = sizeOf(out.shape);
   if (total === 0) return;
   const outPtr = ctx.addr(out);
-  ctx.heap.bytes().fill(0, outPtr, outPtr + total * 4);
+  ctx.heap.zero(outPtr, total * 4);
   if (g.K === 0 || g.L === 0 || g.Og === 0) return;
   const w = weightMatrix(ctx, weight, g);
   const go = imageMatrix(ctx, gradOut);
@@ -291,7 +291,7 @@ function conv2dBackwardWeight(
   if (total === 0) return;
   const outPtr = ctx.addr(out);
   if (g.N === 0 || g.L === 0) {
-    ctx.heap.bytes().fill(0, outPtr, outPtr + total * 4);
+    ctx.heap.zero(outPtr, total * 4);
     return;
   }
   const go = imageMatrix(ctx, gradOut);

@@ -33,6 +33,36 @@ describe('WasmHeap', () => {
     expect(Array.from(new Uint8Array(mem.buffer, d, 97)).every((v) => v === 0)).toBe(true);
   });
 
+  it('zeroes reused blocks through the given fill function (the kernel module on shared memory)', () => {
+    const mem = new WebAssembly.Memory({ initial: 2, maximum: 64, shared: true });
+    const calls: [number, number][] = [];
+    const heap = new WasmHeap(mem, 65536, 64 * 65536, false, (ptr, bytes) => {
+      calls.push([ptr, bytes]);
+      new Uint8Array(mem.buffer).fill(0, ptr, ptr + bytes);
+    });
+    const a = heap.alloc(1000);
+    expect(calls).toEqual([]); // fresh memory is zero already
+    new Uint8Array(mem.buffer).fill(9, a, a + 1000);
+    heap.free(a);
+    heap.alloc(1000, false);
+    expect(calls).toEqual([]); // the caller overwrites it all
+    heap.free(a);
+    const b = heap.alloc(1000);
+    expect(b).toBe(a);
+    expect(calls).toEqual([[a, 1000]]); // the bytes asked for
+    expect(Array.from(new Uint8Array(mem.buffer, b, 1000)).every((v) => v === 0)).toBe(true);
+  });
+
+  it('a threaded backend hands out zeroed recycled storage', async () => {
+    const be = await createWasmBackend({ threads: 2 });
+    const s = be.alloc('float32', 50_000);
+    be.write(s, new Float32Array(50_000).fill(3));
+    be.free(s);
+    const t = be.alloc('float32', 50_000);
+    expect(Array.from(await be.read(t, 0, 50_000)).every((v) => v === 0)).toBe(true);
+    await be.dispose();
+  });
+
   it('grows the memory and throws past the limit, keeping live blocks', () => {
     const mem = new WebAssembly.Memory({ initial: 2, maximum: 8 });
     const heap = new WasmHeap(mem, 65536, 8 * 65536);

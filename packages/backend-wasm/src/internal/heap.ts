@@ -60,6 +60,11 @@ export class WasmHeap {
     readonly start: number,
     readonly limit: number,
     readonly guards = false,
+    /**
+     * Zero-fills [ptr, ptr + bytes): the kernel module's bulk `memory.fill` where given, since
+     * `Uint8Array.fill` on a shared memory runs about 20× slower in V8.
+     */
+    private readonly zeroFill: ((ptr: number, bytes: number) => void) | null = null,
   ) {
     this.top = start;
     this.highWater = start;
@@ -86,11 +91,17 @@ export class WasmHeap {
     this.live.set(ptr, { cls: blockCls, bytes });
     this.inUse += bytes;
     if (this.inUse > this.peak) this.peak = this.inUse;
-    const u8 = this.bytes();
-    if (zero && ptr < this.highWater) u8.fill(0, ptr, Math.min(ptr + need, this.highWater));
+    if (zero && ptr < this.highWater) this.zero(ptr, Math.min(ptr + need, this.highWater) - ptr);
     if (ptr + blockCls > this.highWater) this.highWater = ptr + blockCls;
-    if (this.guards) u8.fill(GUARD_BYTE, ptr + bytes, ptr + bytes + GUARD_BYTES);
+    if (this.guards) this.bytes().fill(GUARD_BYTE, ptr + bytes, ptr + bytes + GUARD_BYTES);
     return ptr;
+  }
+
+  /** Zero-fills `bytes` bytes at `ptr`. */
+  zero(ptr: number, bytes: number): void {
+    if (bytes <= 0) return;
+    if (this.zeroFill !== null) this.zeroFill(ptr, bytes);
+    else this.bytes().fill(0, ptr, ptr + bytes);
   }
 
   /** Releases a block returned by {@link alloc}. */

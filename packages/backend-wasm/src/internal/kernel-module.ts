@@ -5,6 +5,7 @@ import { BackendError } from './tensor-types.js';
 /** The functions the AssemblyScript module exports (see assembly/index.ts). */
 export interface KernelExports {
   heapBase(): number;
+  zeroK(ptr: number, bytes: number): void;
   unaryF(
     op: number,
     outKind: number,
@@ -372,13 +373,49 @@ export async function loadFmaGemm(
 ): Promise<{
   module: WebAssembly.Module;
   exports: Pick<KernelExports, (typeof FMA_GEMM_NAMES)[number]>;
+  /** Set when V8's relaxed-SIMD flag had to be turned on (Node 20). */
+  enabledFlag: boolean;
 } | null> {
   try {
-    if (!WebAssembly.validate(bytes)) return null;
+    let enabledFlag = false;
+    if (!WebAssembly.validate(bytes)) {
+      if (!enableNodeRelaxedSimd() || !WebAssembly.validate(bytes)) return null;
+      enabledFlag = true;
+    }
     const module = await WebAssembly.compile(bytes);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    return { module, exports: instance.exports as unknown as KernelExports };
+    return { module, exports: instance.exports as unknown as KernelExports, enabledFlag };
   } catch {
     return null;
+  }
+}
+
+/** The V8 flag behind which Node 20 (V8 11.3) ships relaxed SIMD; Node >= 22 has it on. */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+interface NodeProcessLike {
+  readonly versions?: { readonly node?: string };
+  readonly getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * On Node 20 (whose V8 implements relaxed SIMD but validates it only behind a flag), turns the
+ * flag on through `node:v8` and returns true. Elsewhere (browsers, Deno, Bun, Node < 20.16
+ * without `process.getBuiltinModule`, Node >= 22 where it is on already) does nothing and
+ * returns false. The flag only lets modules that use relaxed-SIMD instructions validate; it
+ * changes nothing for any other module. `process.getBuiltinModule` keeps `node:v8` out of
+ * bundlers' sight, so the browser build has no Node import.
+ */
+function enableNodeRelaxedSimd(): boolean {
+  const proc = (globalThis as { process?: NodeProcessLike }).process;
+  const major = Number(proc?.versions?.node?.split('.')[0] ?? Number.NaN);
+  if (!(major >= 20 && major < 22) || typeof proc?.getBuiltinModule !== 'function') return false;
+  try {
+    const v8 = proc.getBuiltinModule('node:v8') as { setFlagsFromString?: (flags: string) => void };
+    if (typeof v8?.setFlagsFromString !== 'function') return false;
+    v8.setFlagsFromString(RELAXED_SIMD_FLAG);
+    return true;
+  } catch {
+    return false;
   }
 }
