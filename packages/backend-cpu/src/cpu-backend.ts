@@ -1,6 +1,8 @@
 import { gelu, layerNorm, softmax } from './internal/activations.js';
+import { batchNorm } from './internal/batch-norm.js';
 import { binary } from './internal/binary.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './internal/conv.js';
+import { crossEntropy, crossEntropyBackward } from './internal/cross-entropy.js';
 import { matmulBiasActivation } from './internal/fused-matmul.js';
 import { GemmScratch } from './internal/gemm.js';
 import { gather, indexSelect, scatterAdd } from './internal/indexing.js';
@@ -61,6 +63,9 @@ export function createCpuBackend(options: CpuBackendOptions = {}): Backend {
       softmax: (x, axis, out) => softmax(x, axis, out, false),
       logSoftmax: (x, axis, out) => softmax(x, axis, out, true),
       layerNorm,
+      batchNorm,
+      crossEntropy,
+      crossEntropyBackward,
       gelu,
       matmulBiasActivation: (a, b, bias, act, out) => matmulBiasActivation(a, b, bias, act, out, scratch),
       adamStep,

@@ -3,6 +3,8 @@ export { arangeB, arangeF, arangeI, binaryF, binaryI, copyK, fillK, unaryF, unar
 export { reduceColsF, reduceK, scanK } from './reduce';
 export { gemm, gemmConv, gemmPackB, gemmPackBConv, gemmPacked, gemmScratchBytes } from './gemm';
 export { gatherK, scatterAddK } from './indexing';
+export { batchNormK } from './batch-norm';
+export { crossEntropyBackwardK, crossEntropyK } from './cross-entropy';
 export { adamK, col2imK, epilogueK, im2colK, layerNormK, maxPoolK, padImagesK, sgdK, softmaxK } from './nn';
 
 /** First byte after the module's static data; the host's heap starts above it. */

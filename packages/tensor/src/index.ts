@@ -144,6 +144,11 @@ export {
   convTranspose2d,
 } from './ops/nn/conv.js';
 export {
+  type SoftmaxCrossEntropyOptions,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyBackward,
+} from './ops/nn/cross-entropy.js';
+export {
   type CosineSimilarityOptions,
   cosineSimilarity,
   type NormalizeOptions,

@@ -1,7 +1,24 @@
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, type Tensor, zeros } from '@kiln/tensor';
+import {
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  softmaxCrossEntropyBackward,
+  type Tensor,
+  zeros,
+} from '@kiln/tensor';
+import { isGradEnabled } from '../engine/grad-mode.js';
 import type { GradRules } from '../engine/rule.js';
 
-type NnOp = 'gelu' | 'softmax' | 'logSoftmax' | 'conv2d' | 'convTranspose2d' | 'layerNorm' | 'maxPool2d';
+type NnOp =
+  | 'gelu'
+  | 'softmax'
+  | 'logSoftmax'
+  | 'conv2d'
+  | 'convTranspose2d'
+  | 'layerNorm'
+  | 'batchNorm'
+  | 'maxPool2d'
+  | 'softmaxCrossEntropy';
 
 const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -104,6 +121,49 @@ export const nnRules: GradRules<NnOp> = {
         : null;
       return [gx, c.needsGrad(1) ? g.mul(xhat) : null, c.needsGrad(2) ? g : null];
     },
+  },
+  batchNorm: {
+    name: 'NativeBatchNormBackward0',
+    saveInputs: [0, 1],
+    saveAttrs: ['mean', 'variance'],
+    backward: (c, g) => {
+      const x = c.input(0);
+      const rank = x.shape.length;
+      // Statistics per channel (dim 1), broadcast back as [1, C, 1, …].
+      const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+      const channel = (t: Tensor): Tensor => t.reshape([1, t.shape[0]!, ...axes.slice(1).map(() => 1)]);
+      // Building a differentiable gradient (double backward): recompute the statistics from x so
+      // that they carry their own dependence on it; otherwise the kernel's saved ones serve.
+      let mu: Tensor;
+      let variance: Tensor;
+      if (isGradEnabled()) {
+        mu = x.mean(axes, true);
+        variance = x.sub(mu).square().mean(axes, true);
+      } else {
+        mu = channel(c.attrTensor('mean'));
+        variance = channel(c.attrTensor('variance'));
+      }
+      const rstd = variance.add(c.attrs.eps).rsqrt();
+      const xhat = x.sub(mu).mul(rstd);
+      const gxhat = c.hasInput(1) ? g.mul(channel(c.input(1))) : g;
+      const gx = c.needsGrad(0)
+        ? gxhat
+            .sub(gxhat.mean(axes, true))
+            .sub(xhat.mul(gxhat.mul(xhat).mean(axes, true)))
+            .mul(rstd)
+        : null;
+      return [gx, c.needsGrad(1) ? g.mul(xhat).sum(axes) : null, c.needsGrad(2) ? g.sum(axes) : null];
+    },
+  },
+  softmaxCrossEntropy: {
+    name: 'CrossEntropyLossBackward0',
+    saveInputs: [0],
+    saveAttrs: ['target'],
+    backward: (c, g) => [
+      softmaxCrossEntropyBackward(c.input(0), c.attrTensor('target'), g, {
+        ignoreIndex: c.attrs.ignoreIndex,
+      }),
+    ],
   },
   maxPool2d: {
     name: 'MaxPool2DWithIndicesBackward0',

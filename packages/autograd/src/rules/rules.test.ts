@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  batchNorm,
   cat,
   conv2d,
   convTranspose2d,
@@ -14,7 +15,9 @@ import {
   pad,
   pow,
   rand,
+  randint,
   randn,
+  softmaxCrossEntropy,
   type Tensor,
   tensor,
   where,
@@ -34,6 +37,7 @@ interface Case {
 }
 
 const gen = new Generator(1234);
+let targets: Tensor | undefined;
 /** Standard normal float64 leaf. */
 const N =
   (...shape: number[]) =>
@@ -237,6 +241,34 @@ const CASES: { readonly [K in OpName]: readonly Case[] } = {
   layerNorm: [
     { label: 'layerNorm', fn: (x, w, b) => layerNorm(x, [4], w, b), inputs: [N(2, 3, 4), N(4), N(4)] },
     { label: 'layerNorm no affine', fn: (x) => layerNorm(x, [3, 4]), inputs: [N(2, 3, 4)] },
+  ],
+  batchNorm: [
+    {
+      label: 'batchNorm training [N, C, H, W] with affine',
+      fn: (x, w, b) => batchNorm(x, null, null, { training: true, weight: w, bias: b }),
+      inputs: [N(4, 3, 2, 2), N(3), N(3)],
+    },
+    {
+      label: 'batchNorm training [N, C] no affine',
+      fn: (x) => batchNorm(x, null, null, { training: true }),
+      inputs: [N(5, 3)],
+    },
+  ],
+  softmaxCrossEntropy: [
+    {
+      label: 'softmaxCrossEntropy with an ignored row',
+      fn: (x) => softmaxCrossEntropy(x, tensor([2, -100, 0, 4], { dtype: 'int32' })),
+      inputs: [N(4, 5)],
+    },
+    {
+      label: 'softmaxCrossEntropy with random targets',
+      fn: (x) => {
+        // The same targets on every call (gradcheck evaluates fn many times).
+        targets ??= randint(0, 7, [6], { generator: gen });
+        return softmaxCrossEntropy(x, targets);
+      },
+      inputs: [N(6, 7)],
+    },
   ],
   cast: [
     {

@@ -381,6 +381,83 @@ function softmaxAny(ctx: WasmContext, isLog: boolean, x: View, axis: number, out
   );
 }
 
+function batchNorm(
+  ctx: WasmContext,
+  x: View,
+  weight: View | null,
+  bias: View | null,
+  eps: number,
+  out: Out,
+  mean: Out,
+  variance: Out,
+): void {
+  const [N, C, S] = x.shape as [number, number, number];
+  if (C === 0) return;
+  const xc = contiguousF32(ctx, x, 'batchNorm');
+  const wc = weight === null ? null : contiguousF32(ctx, weight, 'batchNorm');
+  const bc = bias === null ? null : contiguousF32(ctx, bias, 'batchNorm');
+  try {
+    ctx.runner.range(
+      'batchNormK',
+      [xc.ptr, N, C, S, wc?.ptr ?? 0, bc?.ptr ?? 0, eps, ctx.addr(out), ctx.addr(mean), ctx.addr(variance)],
+      C,
+      3 * N * S,
+    );
+  } finally {
+    xc.release();
+    wc?.release();
+    bc?.release();
+  }
+}
+
+function crossEntropy(ctx: WasmContext, logits: View, target: View, ignoreIndex: number, out: Out): void {
+  const [N, C] = logits.shape as [number, number];
+  if (N === 0) return;
+  const xc = contiguousF32(ctx, logits, 'crossEntropy');
+  try {
+    ctx.runner.range(
+      'crossEntropyK',
+      [xc.ptr, C, ctx.addr(target), target.strides[0]!, ignoreIndex, ctx.addr(out)],
+      N,
+      12 * C,
+    );
+  } finally {
+    xc.release();
+  }
+}
+
+function crossEntropyBackward(
+  ctx: WasmContext,
+  logits: View,
+  target: View,
+  gradOut: View,
+  ignoreIndex: number,
+  out: Out,
+): void {
+  const [N, C] = logits.shape as [number, number];
+  if (N === 0 || C === 0) return;
+  const xc = contiguousF32(ctx, logits, 'crossEntropyBackward');
+  try {
+    ctx.runner.range(
+      'crossEntropyBackwardK',
+      [
+        xc.ptr,
+        C,
+        ctx.addr(target),
+        target.strides[0]!,
+        ctx.addr(gradOut),
+        gradOut.strides[0]!,
+        ignoreIndex,
+        ctx.addr(out),
+      ],
+      N,
+      24 * C,
+    );
+  } finally {
+    xc.release();
+  }
+}
+
 function layerNorm(
   ctx: WasmContext,
   x: View,
@@ -479,6 +556,11 @@ export function optionalKernels(ctx: WasmContext): OptionalKernels {
     logSoftmax: (x, axis, out) => softmaxAny(ctx, true, x, axis, out),
     layerNorm: (x, normalizedSize, weight, bias, eps, out, mean, rstd) =>
       layerNorm(ctx, x, normalizedSize, weight, bias, eps, out, mean, rstd),
+    batchNorm: (x, weight, bias, eps, out, mean, variance) =>
+      batchNorm(ctx, x, weight, bias, eps, out, mean, variance),
+    crossEntropy: (logits, target, ignoreIndex, out) => crossEntropy(ctx, logits, target, ignoreIndex, out),
+    crossEntropyBackward: (logits, target, gradOut, ignoreIndex, out) =>
+      crossEntropyBackward(ctx, logits, target, gradOut, ignoreIndex, out),
     gelu: (x, approximate, out) => unaryCode(ctx, approximate === 'tanh' ? U_GELU_TANH : U_GELU, x, out),
     matmulBiasActivation: (a, b, bias, activation, out) =>
       matmulBiasActivation(ctx, a, b, bias, activation, out),

@@ -46,6 +46,9 @@ const WORKER_FNS: readonly (keyof KernelExports)[] = [
   'gemmPackB',
   'gemmPackBConv',
   'gemmPacked',
+  'batchNormK',
+  'crossEntropyK',
+  'crossEntropyBackwardK',
 ];
 
 // Control block (Int32 words).

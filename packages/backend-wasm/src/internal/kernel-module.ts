@@ -177,6 +177,42 @@ export interface KernelExports {
     src: number,
   ): void;
   softmaxK(isLog: number, rank: number, p: number, x: number, out: number, r0: number, r1: number): void;
+  batchNormK(
+    x: number,
+    N: number,
+    C: number,
+    S: number,
+    w: number,
+    b: number,
+    eps: number,
+    out: number,
+    mean: number,
+    variance: number,
+    c0: number,
+    c1: number,
+  ): void;
+  crossEntropyK(
+    x: number,
+    C: number,
+    t: number,
+    ts: number,
+    ignore: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
+  crossEntropyBackwardK(
+    x: number,
+    C: number,
+    t: number,
+    ts: number,
+    g: number,
+    gs: number,
+    ignore: number,
+    out: number,
+    r0: number,
+    r1: number,
+  ): void;
   layerNormK(
     x: number,
     r0: number,

@@ -1,4 +1,13 @@
-import { DTypeError, logSoftmax, ShapeError, type Tensor, tidy, ValueError, where } from '@kiln/autograd';
+import {
+  DTypeError,
+  logSoftmax,
+  ShapeError,
+  softmaxCrossEntropy,
+  type Tensor,
+  tidy,
+  ValueError,
+  where,
+} from '@kiln/autograd';
 import { checkSameShape, type Reduction, reduce } from './reduction.js';
 
 /**
@@ -144,6 +153,16 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
       throw new ShapeError(
         `crossEntropy: weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: [${weight.shape.join(', ')}]`,
       );
+    }
+    if (input.ndim === 2 && target.dtype === 'int32' && weight === null && eps === 0) {
+      // The common case in one fused op (the backend's cross-entropy kernel where it has one).
+      checkTarget('crossEntropy', input, target);
+      const ignoreIndex = options.ignoreIndex ?? -100;
+      checkClassRange('crossEntropy', target, classes, ignoreIndex);
+      const rows = softmaxCrossEntropy(input, target, { ignoreIndex });
+      if (reduction === 'none') return rows;
+      if (reduction === 'sum') return rows.sum();
+      return rows.sum().div(target.ne(ignoreIndex).sum());
     }
     const logp = logSoftmax(input, classDim);
     if (target.dtype === 'float32' || target.dtype === 'float64') {

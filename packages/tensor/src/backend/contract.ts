@@ -292,6 +292,34 @@ export interface OptionalKernels {
     mean: Out | null,
     rstd: Out | null,
   ): void;
+  /**
+   * Training-mode batch normalisation of a contiguous `x` viewed as [N, C, S] (S: the spatial
+   * dims flattened, 1 for a [N, C] input): per channel, the mean and the biased variance of its
+   * N·S values, then `out = (x − mean) / sqrt(variance + eps) · weight + bias` (`weight`/`bias`
+   * [C] or null). Writes the statistics to `mean` and `variance` [C]: the gradient and the
+   * running averages use them.
+   */
+  batchNorm?(
+    x: View,
+    weight: View | null,
+    bias: View | null,
+    eps: number,
+    out: Out,
+    mean: Out,
+    variance: Out,
+  ): void;
+  /**
+   * Softmax cross-entropy of contiguous `logits` [N, C] against class indices `target` [N]
+   * (int32): `out[i] = logsumexp(logits[i]) − logits[i, target[i]]`, and 0 where `target[i]` is
+   * `ignoreIndex`. The core has checked that every other target lies in [0, C).
+   */
+  crossEntropy?(logits: View, target: View, ignoreIndex: number, out: Out): void;
+  /**
+   * The gradient of {@link OptionalKernels.crossEntropy}: `out[i, j] = gradOut[i] ·
+   * (softmax(logits[i])[j] − (j = target[i] ? 1 : 0))`, a row of zeros where `target[i]` is
+   * `ignoreIndex`; `gradOut` [N], `out` [N, C] contiguous.
+   */
+  crossEntropyBackward?(logits: View, target: View, gradOut: View, ignoreIndex: number, out: Out): void;
   /** Exact (erf) or tanh-approximated GELU. */
   gelu?(x: View, approximate: 'none' | 'tanh', out: Out): void;
   /**

@@ -5,6 +5,7 @@ import type { IndexingOpAttrs } from '../ops/indexing.js';
 import type { JoinOpAttrs } from '../ops/join.js';
 import type { LinalgOpAttrs } from '../ops/linalg.js';
 import type { ConvOpAttrs } from '../ops/nn/conv.js';
+import type { CrossEntropyOpAttrs } from '../ops/nn/cross-entropy.js';
 import type { NormOpAttrs } from '../ops/nn/norm.js';
 import type { PoolOpAttrs } from '../ops/nn/pool.js';
 import type { SoftmaxOpAttrs } from '../ops/nn/softmax.js';
@@ -38,6 +39,7 @@ export interface OpAttrs
     PoolOpAttrs,
     NormOpAttrs,
     SoftmaxOpAttrs,
+    CrossEntropyOpAttrs,
     DeviceOpAttrs {}
 
 /**

@@ -17,6 +17,11 @@ import { composite, layout, rawContiguous } from './raw.js';
  */
 export interface NormOpAttrs {
   layerNorm: { normalizedShape: readonly number[]; eps: number };
+  /**
+   * Training-mode batch norm computed by the backend's kernel: inputs `[x, weight | null,
+   * bias | null]`, outputs `[y]`; `mean` and `variance` [C] are the batch statistics (biased).
+   */
+  batchNorm: { eps: number; mean: Tensor; variance: Tensor };
 }
 
 /**
@@ -113,6 +118,9 @@ export function batchNorm(
         `${op}: expected more than 1 value per channel when training (got input size ${formatShape(x.shape)})`,
       );
     }
+    if (x.handle.backend.kernels.batchNorm !== undefined) {
+      return batchNormKernel(x, weight, bias, eps, runningMean, runningVar, momentum, count);
+    }
     const stats: { mean?: Tensor; var?: Tensor } = {};
     const y = composite(() => {
       const mu = mean(x, axes, true);
@@ -148,6 +156,59 @@ export function batchNorm(
     shift = bias !== null ? sub(bias, shift) : mul(shift, -1);
     return add(mul(x, channelView(scale, rank)), channelView(shift, rank));
   });
+}
+
+/**
+ * Training-mode batch norm through the backend's `batchNorm` kernel: one pass for the statistics
+ * and one for the output, recorded as `batchNorm` with the statistics saved for the gradient.
+ */
+function batchNormKernel(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  momentum: number,
+  count: number,
+): Tensor {
+  const backend = x.handle.backend;
+  const [N, C] = x.shape as [number, number];
+  const S = count / Math.max(N, 1);
+  const xc = rawContiguous(x);
+  const wc = weight === null ? null : rawContiguous(weight);
+  const bc = bias === null ? null : rawContiguous(bias);
+  const y = newTensor(backend, x.dtype, x.shape);
+  const mu = newTensor(backend, x.dtype, [C]);
+  const variance = newTensor(backend, x.dtype, [C]);
+  try {
+    backend.kernels.batchNorm!(
+      layout(xc, [N, C, S], [C * S, S, 1], xc.offset),
+      wc === null ? null : layout(wc, [C], [1], wc.offset),
+      bc === null ? null : layout(bc, [C], [1], bc.offset),
+      eps,
+      { storage: y.storage, shape: [N, C, S], offset: y.offset },
+      mu.out_(),
+      variance.out_(),
+    );
+  } finally {
+    for (const [c, o] of [
+      [xc, x],
+      [wc, weight],
+      [bc, bias],
+    ] as const)
+      if (c !== null && c !== o) c.dispose();
+  }
+  if (runningMean !== null && runningVar !== null) {
+    updateRunning(runningMean, mu, momentum, 1);
+    updateRunning(runningVar, variance, momentum, count / (count - 1));
+  }
+  if (needsRecord([x, weight, bias]))
+    record('batchNorm', [x, weight, bias], [y], { eps, mean: mu, variance });
+  // NOTE: a recording holds its own references to the statistics.
+  mu.dispose();
+  variance.dispose();
+  return y;
 }
 
 /** `running = (1 − m)·running + m·factor·stat`, in place and outside the graph. */
