@@ -1,3 +1,4 @@
+import { createCpuBackend } from '@kiln/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchNorm,
@@ -8,6 +9,7 @@ import {
   type GradcheckOptions,
   gradcheck,
   gradgradcheck,
+  hasBackend,
   layerNorm,
   maxPool2d,
   Node,
@@ -17,6 +19,7 @@ import {
   rand,
   randint,
   randn,
+  registerBackend,
   softmaxCrossEntropy,
   type Tensor,
   tensor,
@@ -217,6 +220,7 @@ const CASES: { readonly [K in OpName]: readonly Case[] } = {
     { label: 'matmul batched broadcast', fn: (a, b) => a.matmul(b), inputs: [N(2, 1, 3, 4), N(3, 4, 2)] },
     { label: 'matmul vector', fn: (a, b) => a.matmul(b), inputs: [N(3, 4), N(4)] },
     { label: 'matmul transposed', fn: (a, b) => a.t().matmul(b), inputs: [N(4, 3), N(4, 2)] },
+    { label: 'matmul both transposed (x·Wᵀ)', fn: (a, b) => a.t().matmul(b.t()), inputs: [N(4, 3), N(5, 4)] },
   ],
   flip: [{ label: 'flip', fn: (x) => x.flip([0, 1]).mul(x), inputs: [N(3, 4)] }],
   pad: [{ label: 'pad', fn: (x) => pad(x, [1, 2, 0, 1], { value: 0.5 }).square(), inputs: [N(2, 3)] }],
@@ -315,4 +319,38 @@ describe('gradient rules', () => {
       });
     }
   }
+});
+
+describe('matmul gradients of transposed operands', () => {
+  it('reach the underlying matrix contiguous: x·Wᵀ backward copies nothing', () => {
+    // A cpu backend that counts its copy kernel (what a transposed gradient would cost).
+    let copies = 0;
+    if (!hasBackend('cpu-copycount')) {
+      const base = createCpuBackend();
+      registerBackend({
+        ...base,
+        name: 'cpu-copycount',
+        copy: (src, dst) => {
+          copies++;
+          base.copy(src, dst);
+        },
+      });
+    }
+    const device = 'cpu-copycount';
+    const x = randn([6, 4], { dtype: 'float64', generator: gen, device }).requiresGrad_();
+    const w = randn([3, 4], { dtype: 'float64', generator: gen, device }).requiresGrad_();
+    const y = x.matmul(w.t());
+    copies = 0;
+    y.sum().backward();
+    expect(copies).toBe(0);
+    expect(w.grad!.isContiguous()).toBe(true);
+    expect(x.grad!.isContiguous()).toBe(true);
+    // d(Σy)/dW = 1ᵀ·x (every row the column sums of x), d(Σy)/dx = 1·W.
+    const xs = x.detach().sum(0).toArray() as number[];
+    const ws = w.detach().sum(0).toArray() as number[];
+    const gw = w.grad!.toArray() as number[][];
+    const gx = x.grad!.toArray() as number[][];
+    for (const row of gw) for (let j = 0; j < row.length; j++) expect(row[j]!).toBeCloseTo(xs[j]!, 12);
+    for (const row of gx) for (let j = 0; j < row.length; j++) expect(row[j]!).toBeCloseTo(ws[j]!, 12);
+  });
 });
