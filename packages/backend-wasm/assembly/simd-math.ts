@@ -68,7 +68,25 @@ const MATH_K: usize = memory.data<u32>([
   0x3eaaaaab, // 59: 1.0 / 3.0
   0x42ac0000, // 60: 86.0 (exp's fast-path bound)
   0x7fffffff, // 61: abs mask (i32)
+  0x41100000, // 62: 9.0 (tanh is ±1 in float32 beyond)
 ]);
+
+/**
+ * a·b + c per lane: one fused multiply-add in the relaxed-SIMD build (the host's FMA module),
+ * else a multiply and an add.
+ */
+// @ts-ignore: decorator
+@inline function fmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** c − a·b per lane (fused in the relaxed-SIMD build). */
+// @ts-ignore: decorator
+@inline function fnmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
 
 /** Constant `i` of the table, in four lanes. */
 // @ts-ignore: decorator
@@ -86,17 +104,17 @@ const MATH_K: usize = memory.data<u32>([
   // |x| > 86 or NaN, as integers: the bits of |x| above those of 86.0 (NaN's are above +Inf's).
   if (v128.any_true(i32x4.gt_s(v128.and(x, kc(61)), kc(60)))) return expWideV(x);
   // n = round(x·log2(e)) with the 1.5·2^23 trick: t's low mantissa bits hold n.
-  const t = f32x4.add(f32x4.mul(x, kc(2)), kc(3));
+  const t = fmadd(x, kc(2), kc(3));
   const n = f32x4.sub(t, kc(3));
   const ni = i32x4.sub(t, kc(3));
   // r = x - n·ln2 in two parts (Cody–Waite), |r| <= ln2/2.
-  let r = f32x4.sub(x, f32x4.mul(n, kc(4)));
-  r = f32x4.sub(r, f32x4.mul(n, kc(5)));
+  let r = fnmadd(n, kc(4), x);
+  r = fnmadd(n, kc(5), r);
   let p = kc(6);
-  p = f32x4.add(f32x4.mul(p, r), kc(7));
-  p = f32x4.add(f32x4.mul(p, r), kc(8));
-  p = f32x4.add(f32x4.mul(p, r), kc(9));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), kc(10));
+  p = fmadd(p, r, kc(7));
+  p = fmadd(p, r, kc(8));
+  p = fmadd(p, r, kc(9));
+  const y = f32x4.add(fmadd(f32x4.mul(r, r), p, r), kc(10));
   // y in [0.7, 1.42] and n in [-125, 125]: y·2^n is normal, so adding n to the exponent is exact.
   return i32x4.add(y, i32x4.shl(ni, 23));
 }
@@ -105,18 +123,18 @@ const MATH_K: usize = memory.data<u32>([
 function expWideV(x: v128): v128 {
   const xc = f32x4.pmin(f32x4.pmax(x, kc(0)), kc(1));
   // Round x·log2(e) to an integer with the 1.5·2^23 trick: t's low mantissa bits hold n.
-  const t = f32x4.add(f32x4.mul(xc, kc(2)), kc(3));
+  const t = fmadd(xc, kc(2), kc(3));
   const n = f32x4.sub(t, kc(3));
   const ni = i32x4.sub(t, kc(3));
   // r = x - n·ln2 in two parts (Cody–Waite), |r| <= ln2/2.
-  let r = f32x4.sub(xc, f32x4.mul(n, kc(4)));
-  r = f32x4.sub(r, f32x4.mul(n, kc(5)));
+  let r = fnmadd(n, kc(4), xc);
+  r = fnmadd(n, kc(5), r);
   // e^r = 1 + r + r²·P(r), P fitted for minimax relative error (1.6e-7 evaluated in float32).
   let p = kc(6);
-  p = f32x4.add(f32x4.mul(p, r), kc(7));
-  p = f32x4.add(f32x4.mul(p, r), kc(8));
-  p = f32x4.add(f32x4.mul(p, r), kc(9));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(r, r), p), r), kc(10));
+  p = fmadd(p, r, kc(7));
+  p = fmadd(p, r, kc(8));
+  p = fmadd(p, r, kc(9));
+  const y = f32x4.add(fmadd(f32x4.mul(r, r), p, r), kc(10));
   // 2^n as two halves so that every n in [-150, 129] is representable (or overflows to Inf).
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
@@ -140,19 +158,19 @@ function expWideV(x: v128): v128 {
   const ef = f32x4.convert_i32x4_s(e);
   const z = f32x4.mul(f, f);
   let p = kc(15);
-  p = f32x4.add(f32x4.mul(p, f), kc(16));
-  p = f32x4.add(f32x4.mul(p, f), kc(17));
-  p = f32x4.add(f32x4.mul(p, f), kc(18));
-  p = f32x4.add(f32x4.mul(p, f), kc(19));
-  p = f32x4.add(f32x4.mul(p, f), kc(20));
-  p = f32x4.add(f32x4.mul(p, f), kc(21));
-  p = f32x4.add(f32x4.mul(p, f), kc(22));
-  p = f32x4.add(f32x4.mul(p, f), kc(23));
+  p = fmadd(p, f, kc(16));
+  p = fmadd(p, f, kc(17));
+  p = fmadd(p, f, kc(18));
+  p = fmadd(p, f, kc(19));
+  p = fmadd(p, f, kc(20));
+  p = fmadd(p, f, kc(21));
+  p = fmadd(p, f, kc(22));
+  p = fmadd(p, f, kc(23));
   let y = f32x4.mul(f32x4.mul(f, z), p);
-  y = f32x4.add(y, f32x4.mul(ef, kc(5)));
-  y = f32x4.sub(y, f32x4.mul(z, kc(14)));
+  y = fmadd(ef, kc(5), y);
+  y = fnmadd(z, kc(14), y);
   let r = f32x4.add(f, y);
-  r = f32x4.add(r, f32x4.mul(ef, kc(4)));
+  r = fmadd(ef, kc(4), r);
   // Special values.
   r = v128.bitselect(kc(24), r, f32x4.eq(x, f32x4.splat(0)));
   r = v128.bitselect(kc(25), r, f32x4.lt(x, f32x4.splat(0)));
@@ -162,24 +180,27 @@ function expWideV(x: v128): v128 {
 
 /**
  * Hyperbolic tangent for four lanes: a 13/6 rational approximation on [-7.9053, 7.9053] (the
- * coefficients Eigen uses; 3.7e-7 relative error in float32), saturating to ±(1 - 2.4e-7) beyond.
+ * coefficients Eigen uses; 3.7e-7 relative error in float32), ±(1 − 2.4e-7) up to |x| = 9 and ±1 beyond.
  */
 @inline export function tanhV(x: v128): v128 {
   const xc = f32x4.pmin(f32x4.pmax(x, kc(27)), kc(28));
   const x2 = f32x4.mul(xc, xc);
   let p = kc(29);
-  p = f32x4.add(f32x4.mul(p, x2), kc(30));
-  p = f32x4.add(f32x4.mul(p, x2), kc(31));
-  p = f32x4.add(f32x4.mul(p, x2), kc(32));
-  p = f32x4.add(f32x4.mul(p, x2), kc(33));
-  p = f32x4.add(f32x4.mul(p, x2), kc(34));
-  p = f32x4.add(f32x4.mul(p, x2), kc(35));
+  p = fmadd(p, x2, kc(30));
+  p = fmadd(p, x2, kc(31));
+  p = fmadd(p, x2, kc(32));
+  p = fmadd(p, x2, kc(33));
+  p = fmadd(p, x2, kc(34));
+  p = fmadd(p, x2, kc(35));
   p = f32x4.mul(p, xc);
   let q = kc(36);
-  q = f32x4.add(f32x4.mul(q, x2), kc(37));
-  q = f32x4.add(f32x4.mul(q, x2), kc(38));
-  q = f32x4.add(f32x4.mul(q, x2), kc(39));
-  return f32x4.div(p, q);
+  q = fmadd(q, x2, kc(37));
+  q = fmadd(q, x2, kc(38));
+  q = fmadd(q, x2, kc(39));
+  // Beyond |x| = 9 float32 tanh is exactly ±1 (the clamped rational function gives 1 − 2.4e-7,
+  // which 1 + tanh(x) in GELU's tail would turn into a visible error).
+  const one = v128.or(kc(10), v128.and(x, kc(53)));
+  return v128.bitselect(one, f32x4.div(p, q), f32x4.gt(f32x4.abs(x), kc(62)));
 }
 
 /** Logistic sigmoid 1 / (1 + e^-x) for four lanes. */
@@ -194,18 +215,18 @@ function expWideV(x: v128): v128 {
   // 2/sqrt(pi) * (x - x^3/3 + x^5/10 - x^7/42 + x^9/216 - x^11/1320 + x^13/9360)
   let p = kc(54);
   p = f32x4.sub(f32x4.mul(p, z), kc(55));
-  p = f32x4.add(f32x4.mul(p, z), kc(56));
+  p = fmadd(p, z, kc(56));
   p = f32x4.sub(f32x4.mul(p, z), kc(57));
-  p = f32x4.add(f32x4.mul(p, z), kc(58));
+  p = fmadd(p, z, kc(58));
   p = f32x4.sub(f32x4.mul(p, z), kc(59));
-  p = f32x4.add(f32x4.mul(p, z), kc(10));
+  p = fmadd(p, z, kc(10));
   const small = f32x4.mul(f32x4.mul(p, x), kc(40));
-  const t = f32x4.div(kc(10), f32x4.add(kc(10), f32x4.mul(ax, kc(41))));
+  const t = f32x4.div(kc(10), fmadd(ax, kc(41), kc(10)));
   let q = kc(42);
-  q = f32x4.add(f32x4.mul(q, t), kc(43));
-  q = f32x4.add(f32x4.mul(q, t), kc(44));
-  q = f32x4.add(f32x4.mul(q, t), kc(45));
-  q = f32x4.add(f32x4.mul(q, t), kc(46));
+  q = fmadd(q, t, kc(43));
+  q = fmadd(q, t, kc(44));
+  q = fmadd(q, t, kc(45));
+  q = fmadd(q, t, kc(46));
   q = f32x4.mul(q, t);
   const l = f32x4.sub(kc(10), f32x4.mul(q, expV(f32x4.neg(z))));
   const large = v128.or(l, v128.and(x, kc(53)));
@@ -222,6 +243,6 @@ function expWideV(x: v128): v128 {
 /** GELU with the tanh approximation. */
 @inline export function geluTanhV(x: v128): v128 {
   const x3 = f32x4.mul(f32x4.mul(x, x), x);
-  const inner = f32x4.mul(kc(48), f32x4.add(x, f32x4.mul(x3, kc(49))));
+  const inner = f32x4.mul(kc(48), fmadd(x3, kc(49), x));
   return f32x4.mul(f32x4.mul(x, kc(14)), f32x4.add(kc(10), tanhV(inner)));
 }

@@ -18,7 +18,10 @@ const mt = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', String(M
 // The GEMM-only modules use relaxed SIMD (a fused multiply-add in the register tile); the host
 // loads them only where the runtime validates them (Chrome/Edge >= 114, Node >= 22, or Node 20
 // with --experimental-wasm-relaxed-simd) and uses the main module's GEMM otherwise.
-const fma = ['--enable', 'relaxed-simd'];
+// Their static data goes at FMA_MEMORY_BASE (see src/internal/kernel-module.ts), above the main
+// module's, so that instantiating them over the shared memory overwrites nothing.
+const FMA_MEMORY_BASE = 32768;
+const fma = ['--enable', 'relaxed-simd', '--memoryBase', String(FMA_MEMORY_BASE)];
 const variants = [
   { name: 'kernels', entry: 'assembly/index.ts', flags: [] },
   { name: 'kernels-mt', entry: 'assembly/index.ts', flags: mt },
@@ -61,7 +64,7 @@ ${wrap(single.toString('base64'))};
 export const KERNELS_MT_WASM_BASE64: string =
 ${wrap(threaded.toString('base64'))};
 
-/** The GEMM-only module with relaxed SIMD (fused multiply-add) (${fmaSingle.length} bytes), base64. */
+/** The relaxed-SIMD (fused multiply-add) module: GEMM, unary and softmax kernels (${fmaSingle.length} bytes), base64. */
 export const GEMM_FMA_WASM_BASE64: string =
 ${wrap(fmaSingle.toString('base64'))};
 

@@ -2,10 +2,10 @@ import { HeapExhausted, WasmHeap } from '../internal/heap.js';
 import {
   compileKernels,
   decodeBase64,
-  FMA_GEMM_NAMES,
+  FMA_KERNEL_NAMES,
   instantiateKernels,
   type KernelExports,
-  loadFmaGemm,
+  loadFmaKernels,
   RELAXED_SIMD_FLAG,
 } from '../internal/kernel-module.js';
 import { bytesOf } from '../internal/op-codes.js';
@@ -68,14 +68,16 @@ export interface WasmBackendOptions {
    */
   readonly threadStallTimeoutMs?: number;
   /**
-   * Use the GEMM built with relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add on x64 with
-   * FMA and on ARM; about 1.3× the multiply + add GEMM) where the runtime supports it: Chrome/Edge
-   * ≥ 114, Node ≥ 22, and Node 20.16+, whose V8 has relaxed SIMD behind
+   * Use the kernels built with relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add on x64
+   * with FMA and on ARM) where the runtime supports it: the GEMM (matmul, conv2d; about 1.3× the
+   * multiply + add build) and the unary kernel and softmax, whose exp/log/tanh/sigmoid/erf/GELU
+   * polynomials fuse their multiply-adds (exp about 1.45×). Supported by Chrome/Edge ≥ 114,
+   * Node ≥ 22, and Node 20.16+, whose V8 has relaxed SIMD behind
    * `--experimental-wasm-relaxed-simd`: there the backend turns that flag on through `node:v8`
    * (it only lets relaxed-SIMD modules validate) and says so in `info().notes`. Default true;
-   * `false` keeps the plain multiply + add GEMM and never touches V8's flags. Elsewhere (Firefox,
-   * Safari) the plain GEMM runs. `info().fusedMultiplyAdd` says which one runs. Fused results
-   * differ from unfused ones in the last bits.
+   * `false` keeps the multiply + add kernels and never touches V8's flags. Elsewhere (Firefox,
+   * Safari) the multiply + add kernels run. `info().fusedMultiplyAdd` says which run. Fused
+   * results differ from unfused ones in the last bits.
    */
   readonly fusedMultiplyAdd?: boolean;
 }
@@ -161,7 +163,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const fma =
     options.fusedMultiplyAdd === false
       ? null
-      : await loadFmaGemm(decodeBase64(shared ? GEMM_FMA_MT_WASM_BASE64 : GEMM_FMA_WASM_BASE64), memory);
+      : await loadFmaKernels(
+          decodeBase64(shared ? GEMM_FMA_MT_WASM_BASE64 : GEMM_FMA_WASM_BASE64),
+          memory,
+          k.heapBase(),
+        );
   if (fma?.enabledFlag === true) {
     notes.push(
       `fusedMultiplyAdd: turned on V8's ${RELAXED_SIMD_FLAG} (Node 20 ships relaxed SIMD behind it; Node >= 22 has it on); pass fusedMultiplyAdd: false to leave V8's flags alone`,
@@ -169,10 +175,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   }
   if (fma !== null) {
     const merged: Record<string, unknown> = { ...k };
-    for (const name of FMA_GEMM_NAMES) merged[name] = fma.exports[name];
+    for (const name of FMA_KERNEL_NAMES) merged[name] = fma.exports[name];
     k = merged as unknown as KernelExports;
   }
-  const paramPtr = Math.ceil(k.heapBase() / 16) * 16 + 16;
+  // The parameter area and the heap start above both modules' static data.
+  const dataEnd = Math.max(k.heapBase(), fma === null ? 0 : fma.exports.fmaDataEnd());
+  const paramPtr = Math.ceil(dataEnd / 16) * 16 + 16;
   const heapStart = Math.ceil((paramPtr + PARAM_BYTES * (threads + 1)) / PAGE) * PAGE;
   const heap = new WasmHeap(memory, heapStart, limit, options.guards ?? false, (ptr, bytes) =>
     k.zeroK(ptr, bytes),
@@ -196,12 +204,33 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   }
   const ctx = new WasmContext(k, heap, runner, paramPtr);
   ctxRef = ctx;
-  return buildBackend(ctx, { threads, notes, shared, guards: options.guards ?? false, fma: fma !== null });
+  const layout = {
+    mainDataEnd: k.heapBase(),
+    fmaDataEnd: fma?.exports.fmaDataEnd() ?? 0,
+    paramPtr,
+    heapStart,
+  };
+  return buildBackend(ctx, {
+    threads,
+    notes,
+    shared,
+    guards: options.guards ?? false,
+    fma: fma !== null,
+    layout,
+  });
 }
 
 function buildBackend(
   ctx: WasmContext,
-  cfg: { threads: number; notes: string[]; shared: boolean; guards: boolean; fma: boolean },
+  cfg: {
+    threads: number;
+    notes: string[];
+    shared: boolean;
+    guards: boolean;
+    fma: boolean;
+    /** Where the modules' static data, the parameter area and the heap start (for tests). */
+    layout: { mainDataEnd: number; fmaDataEnd: number; paramPtr: number; heapStart: number };
+  },
 ): WasmBackend {
   const heap = ctx.heap;
   let storageBytes = 0;
@@ -364,7 +393,10 @@ function buildBackend(
 
     ...kernels,
   };
-  Object.defineProperty(backend, WASM_INTERNALS, { value: { runner, ctx }, enumerable: false });
+  Object.defineProperty(backend, WASM_INTERNALS, {
+    value: { runner, ctx, layout: cfg.layout },
+    enumerable: false,
+  });
   return backend;
 }
 

@@ -4,9 +4,10 @@
 // flag starts off here.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../index.js';
-import { decodeBase64, RELAXED_SIMD_FLAG } from '../internal/kernel-module.js';
+import { decodeBase64, FMA_MEMORY_BASE, RELAXED_SIMD_FLAG } from '../internal/kernel-module.js';
 import { expectClose, makeOut, makeTensor, readOut, rng } from '../internal/test-views.js';
 import { GEMM_FMA_WASM_BASE64 } from '../internal/wasm-bytes.js';
+import { WASM_INTERNALS } from './create-backend.js';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const flagOnly = nodeMajor < 22 && typeof process.getBuiltinModule === 'function';
@@ -75,5 +76,49 @@ describe('fused multiply-add GEMM', () => {
     for (const [key, [want, ...got]] of results) {
       for (const g of got) expectClose(g, want!, 1e-4, 1e-4, key);
     }
+  });
+
+  it('the unary transcendental kernels and softmax agree with the multiply + add build (1 thread and 2)', () => {
+    const ops = ['exp', 'log', 'tanh', 'sigmoid', 'erf'] as const;
+    const n = 70_001; // large enough to split across threads, with a tail
+    const results = new Map<string, number[][]>();
+    for (const be of [plain, fma1, fma2]) {
+      const r = rng(5);
+      const x = makeTensor(be, 'float32', [n], 'contiguous', r, () => Math.fround((r() * 2 - 1) * 20));
+      const pos = makeTensor(be, 'float32', [n], 'contiguous', r, () => Math.fround(r() * 50 + 1e-3));
+      for (const op of ops) {
+        const out = makeOut(be, 'float32', [n]);
+        be.unary(op, (op === 'log' ? pos : x).view, out);
+        const list = results.get(op) ?? [];
+        list.push(readOut(be, out));
+        results.set(op, list);
+        be.free(out.storage);
+      }
+      for (const approximate of ['none', 'tanh'] as const) {
+        const out = makeOut(be, 'float32', [n]);
+        be.kernels.gelu!(x.view, approximate, out);
+        const key = `gelu ${approximate}`;
+        results.set(key, [...(results.get(key) ?? []), readOut(be, out)]);
+        be.free(out.storage);
+      }
+      const s = makeOut(be, 'float32', [7, 10_000]);
+      be.kernels.softmax!({ ...x.view, shape: [7, 10_000], strides: [10_000, 1] }, 1, s);
+      results.set('softmax', [...(results.get('softmax') ?? []), readOut(be, s)]);
+      for (const st of [x.storage, pos.storage, s.storage]) be.free(st);
+    }
+    for (const [key, [want, ...got]] of results) {
+      // GELU's 1 + erf / 1 + tanh cancels in its negative tail: compare it absolutely there
+      // (each build's error is a few ulps of 1 times |x|).
+      for (const g of got) expectClose(g, want!, 2e-6, key.startsWith('gelu') ? 1e-5 : 2e-7, key);
+    }
+  });
+
+  it('keeps its static data clear of the main module and the heap', () => {
+    const info = (fma1 as unknown as Record<symbol, { layout: Record<string, number> }>)[WASM_INTERNALS]!
+      .layout;
+    expect(info.mainDataEnd).toBeLessThanOrEqual(FMA_MEMORY_BASE);
+    expect(info.fmaDataEnd).toBeGreaterThan(FMA_MEMORY_BASE);
+    expect(info.paramPtr).toBeGreaterThanOrEqual(info.fmaDataEnd!);
+    expect(info.heapStart).toBeGreaterThan(info.paramPtr!);
   });
 });

@@ -394,24 +394,42 @@ export async function instantiateKernels(
   }
 }
 
-/** The GEMM functions the relaxed-SIMD module provides (they replace the main module's). */
-export const FMA_GEMM_NAMES = ['gemm', 'gemmConv', 'gemmPackB', 'gemmPackBConv', 'gemmPacked'] as const;
+/** The kernels the relaxed-SIMD module provides (they replace the main module's). */
+export const FMA_KERNEL_NAMES = [
+  'gemm',
+  'gemmConv',
+  'gemmPackB',
+  'gemmPackBConv',
+  'gemmPacked',
+  'unaryF',
+  'softmaxK',
+] as const;
 
 /**
- * Loads the GEMM-only module built with relaxed SIMD (fused multiply-add) over `memory`, or
- * returns null where the runtime does not validate relaxed SIMD (Node < 22 without
- * --experimental-wasm-relaxed-simd, Firefox, Safari) or it fails to load: the main module's GEMM
- * (multiply + add) is used then.
+ * Where the relaxed-SIMD module's static data (its constant tables) lives in the shared memory:
+ * above the main module's static data, below the host's parameter area and heap (the build passes
+ * `--memoryBase` with this value; scripts/build-wasm.mjs).
  */
-export async function loadFmaGemm(
+export const FMA_MEMORY_BASE = 32768;
+
+/**
+ * Loads the module built with relaxed SIMD (fused multiply-add: the GEMM, the unary kernel and
+ * softmax) over `memory`, or returns null where the runtime does not validate relaxed SIMD
+ * (Firefox, Safari, Node < 20.16), where the main module's static data would reach its own
+ * (`mainDataEnd` above FMA_MEMORY_BASE; a build error the tests catch), or where it fails to
+ * load: the main module's kernels (multiply + add) run then.
+ */
+export async function loadFmaKernels(
   bytes: Uint8Array<ArrayBuffer>,
   memory: WebAssembly.Memory,
+  mainDataEnd: number,
 ): Promise<{
   module: WebAssembly.Module;
-  exports: Pick<KernelExports, (typeof FMA_GEMM_NAMES)[number]>;
+  exports: Pick<KernelExports, (typeof FMA_KERNEL_NAMES)[number]> & { fmaDataEnd(): number };
   /** Set when V8's relaxed-SIMD flag had to be turned on (Node 20). */
   enabledFlag: boolean;
 } | null> {
+  if (mainDataEnd > FMA_MEMORY_BASE) return null;
   try {
     let enabledFlag = false;
     if (!WebAssembly.validate(bytes)) {
@@ -420,7 +438,11 @@ export async function loadFmaGemm(
     }
     const module = await WebAssembly.compile(bytes);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    return { module, exports: instance.exports as unknown as KernelExports, enabledFlag };
+    return {
+      module,
+      exports: instance.exports as unknown as KernelExports & { fmaDataEnd(): number },
+      enabledFlag,
+    };
   } catch {
     return null;
   }
