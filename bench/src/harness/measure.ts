@@ -20,6 +20,16 @@ export function failed(error: unknown): Measurement {
   return { ok: false, reason: errorLine(error) };
 }
 
+/**
+ * A full collection (with `--expose-gc`) and an event-loop turn before a participant starts, so
+ * that the garbage of the one before is not collected — on V8's helper threads, which compete with
+ * the worker threads of a multi-threaded backend on a small machine — while this one is timed.
+ */
+async function settle(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 async function timeSample(w: Workload, reps: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) w.run();
@@ -56,6 +66,7 @@ export async function timeWorkload(
   const opsPerRun = req.opsPerRun ?? 1;
   let w: Workload | null = null;
   try {
+    await settle();
     w = await make();
     // Warm-up: at least one run, then up to a tenth of the budget more.
     const first = await timeSample(w, 1);
