@@ -8,6 +8,7 @@
 export { gemm, gemmConv, gemmPackB, gemmPackBConv, gemmPacked, gemmScratchBytes } from './gemm';
 export { unaryF } from './elementwise';
 export { softmaxK } from './nn';
+export { winogradImagesK } from './winograd';
 
 /** First byte after this module's static data. */
 export function fmaDataEnd(): usize {

@@ -4,6 +4,7 @@ export { reduceColsF, reduceK, scanK } from './reduce';
 export { gemm, gemmConv, gemmPackB, gemmPackBConv, gemmPacked, gemmScratchBytes } from './gemm';
 export { gatherK, scatterAddK } from './indexing';
 export { batchNormK } from './batch-norm';
+export { winogradImagesK, winogradWeightsK, winogradWorkBytes } from './winograd';
 export { crossEntropyBackwardK, crossEntropyK } from './cross-entropy';
 export { adamK, col2imK, epilogueK, im2colK, layerNormK, maxPoolK, padImagesK, sgdK, softmaxK } from './nn';
 

@@ -138,6 +138,84 @@ function hwMergeable(x: View): boolean {
   return collapse(x.shape.slice(2), [x.strides.slice(2)]).shape.length === 1;
 }
 
+/** Smallest channel counts (in and out) for which Winograd beats the direct GEMM. */
+const WINOGRAD_MIN_CHANNELS = 16;
+/**
+ * Largest Winograd work buffer per thread (padded image + transformed tiles, in and out, about
+ * 8× the image and output); bigger images take the direct path, which needs no such buffer.
+ */
+const WINOGRAD_MAX_WORK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Winograd F(2×2, 3×3) serves 3×3 kernels with stride 1, dilation 1 and one group, when the
+ * channels are wide enough for its 16 GEMMs to run well ([O × C]·[C × tiles] each).
+ */
+function winogradApplies(ctx: WasmContext, g: ConvGeom): boolean {
+  return (
+    g.G === 1 &&
+    g.kh === 3 &&
+    g.kw === 3 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.dh === 1 &&
+    g.dw === 1 &&
+    g.C >= WINOGRAD_MIN_CHANNELS &&
+    g.O >= WINOGRAD_MIN_CHANNELS &&
+    g.Ho >= 2 &&
+    g.Wo >= 2 &&
+    ctx.k.winogradWorkBytes(g.C, g.O, g.Ho, g.Wo) <= WINOGRAD_MAX_WORK_BYTES
+  );
+}
+
+/**
+ * conv2d by Winograd F(2×2, 3×3): the weights transformed once, then one task per thread, each
+ * taking every `threads`-th image through its own work buffer (see assembly/winograd.ts).
+ */
+function winogradConv(ctx: WasmContext, x: View, weight: View, g: ConvGeom, outPtr: number): void {
+  const [sO, sC, sH, sW] = weight.strides as [number, number, number, number];
+  const u = ctx.scratch(16 * g.O * g.C * 4, 'conv2d', false);
+  const parts = Math.max(1, Math.min(ctx.runner.threads, g.N));
+  const workBytes = Math.ceil(ctx.k.winogradWorkBytes(g.C, g.O, g.Ho, g.Wo) / 16) * 16;
+  const work = ctx.scratch(parts * workBytes, 'conv2d', false);
+  try {
+    ctx.k.winogradWeightsK(ctx.addr(weight), sO, sC, sH, sW, g.O, g.C, u);
+    const [sNx, sCx, sHx, sWx] = x.strides as [number, number, number, number];
+    const tasks = [];
+    for (let t = 0; t < parts; t++) {
+      tasks.push({
+        name: 'winogradImagesK' as const,
+        args: [
+          ctx.addr(x),
+          sNx,
+          sCx,
+          sHx,
+          sWx,
+          g.C,
+          g.H,
+          g.W,
+          g.ph,
+          g.pw,
+          u,
+          g.O,
+          g.Ho,
+          g.Wo,
+          outPtr,
+          g.O * g.L,
+          t,
+          g.N,
+          parts,
+          work + t * workBytes,
+          -1,
+        ],
+      });
+    }
+    ctx.runner.tasks(tasks);
+  } finally {
+    ctx.freeScratch(work);
+    ctx.freeScratch(u);
+  }
+}
+
 function conv2d(
   ctx: WasmContext,
   x: View,
@@ -151,6 +229,8 @@ function conv2d(
   const outPtr = ctx.addr(out);
   if (g.K === 0) {
     ctx.heap.zero(outPtr, sizeOf(out.shape) * 4);
+  } else if (winogradApplies(ctx, g)) {
+    winogradConv(ctx, x, weight, g, outPtr);
   } else {
     const w = weightMatrix(ctx, weight, g);
     const pointwise = isPointwise(g) && hwMergeable(x);

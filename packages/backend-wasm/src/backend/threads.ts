@@ -17,7 +17,7 @@
 
 import type { WasmHeap } from '../internal/heap.js';
 import type { KernelExports } from '../internal/kernel-module.js';
-import type { KernelTask, RangeKernel, Runner } from '../internal/runner.js';
+import { type KernelTask, type RangeKernel, type Runner, scratchArg } from '../internal/runner.js';
 import { BackendError } from '../internal/tensor-types.js';
 
 /** Functions a worker may run, by index. */
@@ -49,6 +49,7 @@ const WORKER_FNS: readonly (keyof KernelExports)[] = [
   'batchNormK',
   'crossEntropyK',
   'crossEntropyBackwardK',
+  'winogradImagesK',
 ];
 
 // Control block (Int32 words).
@@ -254,19 +255,6 @@ async function startWorker(data: Record<string, unknown>): Promise<PoolWorker> {
 }
 
 type AnyKernel = (...args: number[]) => unknown;
-
-/** Index of the argument that asks (with -1) for the running thread's GEMM scratch, or -1. */
-function scratchArg(task: KernelTask): number {
-  switch (task.name) {
-    case 'gemm':
-    case 'gemmConv':
-      return 12;
-    case 'gemmPacked':
-      return 12;
-    default:
-      return -1;
-  }
-}
 
 /** The user-facing name of a kernel export, for error messages. */
 function kernelLabel(name: string): string {

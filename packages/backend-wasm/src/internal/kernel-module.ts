@@ -177,6 +177,40 @@ export interface KernelExports {
     src: number,
   ): void;
   softmaxK(isLog: number, rank: number, p: number, x: number, out: number, r0: number, r1: number): void;
+  winogradWorkBytes(C: number, O: number, Ho: number, Wo: number): number;
+  winogradWeightsK(
+    w: number,
+    sO: number,
+    sC: number,
+    sH: number,
+    sW: number,
+    O: number,
+    C: number,
+    u: number,
+  ): void;
+  winogradImagesK(
+    x: number,
+    sN: number,
+    sC: number,
+    sH: number,
+    sW: number,
+    C: number,
+    H: number,
+    W: number,
+    ph: number,
+    pw: number,
+    u: number,
+    O: number,
+    Ho: number,
+    Wo: number,
+    y: number,
+    yN: number,
+    n0: number,
+    N: number,
+    step: number,
+    work: number,
+    scratch: number,
+  ): void;
   batchNormK(
     x: number,
     N: number,
@@ -403,6 +437,7 @@ export const FMA_KERNEL_NAMES = [
   'gemmPacked',
   'unaryF',
   'softmaxK',
+  'winogradImagesK',
 ] as const;
 
 /**

@@ -58,6 +58,23 @@ export interface Runner {
 
 type AnyKernel = (...args: number[]) => unknown;
 
+/**
+ * Index of a task's GEMM-scratch argument, or -1: a task may pass -1 there, and the thread that
+ * runs it substitutes its own packing scratch.
+ */
+export function scratchArg(task: KernelTask): number {
+  switch (task.name) {
+    case 'gemm':
+    case 'gemmConv':
+    case 'gemmPacked':
+      return 12;
+    case 'winogradImagesK':
+      return 20;
+    default:
+      return -1;
+  }
+}
+
 /** The single-threaded runner: every call runs at once on the calling thread. */
 export class InlineRunner implements Runner {
   readonly threads = 1;
@@ -80,7 +97,7 @@ export class InlineRunner implements Runner {
 
   tasks(list: readonly KernelTask[]): void {
     for (const t of list) {
-      const i = t.name === 'gemm' || t.name === 'gemmConv' || t.name === 'gemmPacked' ? 12 : -1;
+      const i = scratchArg(t);
       if (i >= 0 && t.args[i] === -1) {
         const a = t.args.slice();
         a[i] = this.callerScratch();
