@@ -315,6 +315,40 @@ function conv2d(
   }
 }
 
+/**
+ * The input gradient of a 3×3, stride-1, one-group convolution with padding ≤ 2 is itself such a
+ * convolution: of the output gradient, with the kernel flipped and its in/out channels swapped
+ * (a view with negative strides, no copy), and padding 2 − p. Runs it through Winograd when that
+ * applies and returns whether it did.
+ */
+function winogradBackwardInput(
+  ctx: WasmContext,
+  gradOut: View,
+  weight: View,
+  g: ConvGeom,
+  outPtr: number,
+): boolean {
+  if (g.G !== 1 || g.kh !== 3 || g.kw !== 3 || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1)
+    return false;
+  if (g.ph > 2 || g.pw > 2) return false;
+  const [sO, sC, sH, sW] = weight.strides as [number, number, number, number];
+  const flipped: View = {
+    storage: weight.storage,
+    shape: [g.C, g.O, 3, 3],
+    strides: [sC, sO, -sH, -sW],
+    offset: weight.offset + 2 * sH + 2 * sW,
+  };
+  const gb = geometry(gradOut.shape, flipped.shape, [g.H, g.W], {
+    stride: [1, 1],
+    padding: [2 - g.ph, 2 - g.pw],
+    dilation: [1, 1],
+    groups: 1,
+  });
+  if (!winogradApplies(ctx, gb)) return false;
+  winogradConv(ctx, gradOut, flipped, gb, outPtr);
+  return true;
+}
+
 function conv2dBackwardInput(
   ctx: WasmContext,
   gradOut: View,
@@ -326,6 +360,7 @@ function conv2dBackwardInput(
   const total = sizeOf(out.shape);
   if (total === 0) return;
   const outPtr = ctx.addr(out);
+  if (winogradBackwardInput(ctx, gradOut, weight, g, outPtr)) return;
   ctx.heap.zero(outPtr, total * 4);
   if (g.K === 0 || g.L === 0 || g.Og === 0) return;
   const w = weightMatrix(ctx, weight, g);

@@ -81,3 +81,53 @@ describe.each(CASES)('conv2d through Winograd, x $x, $o outputs, padding $p', ({
     expect(winogradCalls).toBeGreaterThan(before);
   });
 });
+
+function directBackwardInput(
+  gOut: number[],
+  [N, O, Ho, Wo]: readonly number[],
+  w: number[],
+  [C, H, W]: readonly number[],
+  p: number,
+): number[] {
+  const dx = new Array<number>(N! * C! * H! * W!).fill(0);
+  for (let n = 0; n < N!; n++)
+    for (let o = 0; o < O!; o++)
+      for (let h = 0; h < Ho!; h++)
+        for (let v = 0; v < Wo!; v++) {
+          const go = gOut[((n * O! + o) * Ho! + h) * Wo! + v]!;
+          for (let c = 0; c < C!; c++)
+            for (let i = 0; i < 3; i++)
+              for (let j = 0; j < 3; j++) {
+                const hh = h + i - p;
+                const ww = v + j - p;
+                if (hh < 0 || hh >= H! || ww < 0 || ww >= W!) continue;
+                dx[((n * C! + c) * H! + hh) * W! + ww]! += go * w[((o * C! + c) * 3 + i) * 3 + j]!;
+              }
+        }
+  return dx;
+}
+
+describe.each([
+  { x: [2, 16, 7, 9] as const, o: 24, p: 1 },
+  { x: [3, 20, 6, 6] as const, o: 16, p: 0 },
+  { x: [1, 16, 5, 8] as const, o: 16, p: 2 },
+])('conv2d input gradient through Winograd, x $x, $o outputs, padding $p', ({ x: shape, o, p }) => {
+  it('matches the direct transposed convolution (flipped kernel, swapped channels)', () => {
+    const before = winogradCalls;
+    const [N, C, H, W] = shape;
+    const Ho = H + 2 * p - 2;
+    const Wo = W + 2 * p - 2;
+    for (const [label, be] of backends) {
+      const r = rng(C * 7 + o + p);
+      const g = makeTensor(be, 'float32', [N, o, Ho, Wo], 'permuted', r);
+      const w = makeTensor(be, 'float32', [o, C, 3, 3], 'contiguous', r);
+      const params: Conv2dParams = { stride: [1, 1], padding: [p, p], dilation: [1, 1], groups: 1 };
+      const dx = makeOut(be, 'float32', [N, C, H, W]);
+      be.kernels.conv2dBackwardInput!(g.view, w.view, params, dx);
+      const want = directBackwardInput(g.values, [N, o, Ho, Wo], w.values, [C, H, W], p);
+      expectClose(readOut(be, dx), want, 1e-4, 1e-4, label);
+      for (const s of [g.storage, w.storage, dx.storage]) be.free(s);
+    }
+    expect(winogradCalls).toBeGreaterThan(before);
+  });
+});
