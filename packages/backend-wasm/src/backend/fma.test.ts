@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../index.js';
 import { decodeBase64, FMA_MEMORY_BASE, RELAXED_SIMD_FLAG } from '../internal/kernel-module.js';
 import { expectClose, makeOut, makeTensor, readOut, rng } from '../internal/test-views.js';
-import { GEMM_FMA_WASM_BASE64 } from '../internal/wasm-bytes.js';
+import { GEMM_FMA_MT_WASM_BASE64, GEMM_FMA_WASM_BASE64 } from '../internal/wasm-bytes.js';
 import { WASM_INTERNALS } from './create-backend.js';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -120,5 +120,47 @@ describe('fused multiply-add GEMM', () => {
     expect(info.fmaDataEnd).toBeGreaterThan(FMA_MEMORY_BASE);
     expect(info.paramPtr).toBeGreaterThanOrEqual(info.fmaDataEnd!);
     expect(info.heapStart).toBeGreaterThan(info.paramPtr!);
+    // The build's --memoryBase and the host's FMA_MEMORY_BASE are one number: every data segment
+    // of the relaxed-SIMD modules starts at or above it.
+    for (const b64 of [GEMM_FMA_WASM_BASE64, GEMM_FMA_MT_WASM_BASE64]) {
+      const offsets = dataSegmentOffsets(decodeBase64(b64));
+      expect(offsets.length).toBeGreaterThan(0);
+      for (const o of offsets) expect(o).toBeGreaterThanOrEqual(FMA_MEMORY_BASE);
+      expect(Math.min(...offsets)).toBe(FMA_MEMORY_BASE);
+    }
   });
 });
+
+/** The constant offsets of a module's active data segments (its data section, id 11). */
+function dataSegmentOffsets(bytes: Uint8Array): number[] {
+  let i = 8;
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[i++]!;
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return result >>> 0;
+    }
+  };
+  const offsets: number[] = [];
+  while (i < bytes.length) {
+    const id = bytes[i++]!;
+    const size = leb();
+    const end = i + size;
+    if (id === 11) {
+      for (let n = leb(); n > 0; n--) {
+        const flags = leb();
+        expect(flags).toBe(0); // active, memory 0, i32.const offset
+        expect(bytes[i++]).toBe(0x41);
+        offsets.push(leb());
+        expect(bytes[i++]).toBe(0x0b);
+        const length = leb();
+        i += length;
+      }
+    }
+    i = end;
+  }
+  return offsets;
+}

@@ -1,9 +1,9 @@
 // The batch-norm and cross-entropy kernels against float64 references on the host, on one thread
 // (with heap guards) and on two (channel and row ranges split across the pool).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../index.js';
 import type { View } from '../internal/tensor-types.js';
-import { expectClose, makeOut, makeTensor, readOut, rng, size } from '../internal/test-views.js';
+import { expectClose, makeOut, makeTensor, readOut, rng } from '../internal/test-views.js';
 
 let one: WasmBackend;
 let two: WasmBackend;
@@ -124,7 +124,6 @@ describe.each([
       const ref = crossEntropyRef(x.values, [N, C], targets, g.values, ignore);
       expectClose(readOut(be, loss), ref.loss, 1e-5, 1e-5, 'loss');
       expectClose(readOut(be, grad), ref.grad, 1e-5, 1e-6, 'grad');
-      expect(size(grad.shape)).toBe(N * C);
       for (const s of [x.storage, tStorage, g.storage, loss.storage, grad.storage]) be.free(s);
     },
   );

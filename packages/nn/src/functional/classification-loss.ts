@@ -155,10 +155,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
       );
     }
     if (input.ndim === 2 && target.dtype === 'int32' && weight === null && eps === 0) {
-      // The common case in one fused op (the backend's cross-entropy kernel where it has one).
+      // The common case in one fused op (the backend's cross-entropy kernel where it has one),
+      // which checks the class range itself (one read of the targets, remembered for backward).
       checkTarget('crossEntropy', input, target);
       const ignoreIndex = options.ignoreIndex ?? -100;
-      checkClassRange('crossEntropy', target, classes, ignoreIndex);
       const rows = softmaxCrossEntropy(input, target, { ignoreIndex });
       if (reduction === 'none') return rows;
       if (reduction === 'sum') return rows.sum();

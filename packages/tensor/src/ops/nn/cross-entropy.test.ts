@@ -135,4 +135,33 @@ describe.each(DEVICES)('softmaxCrossEntropy on %s', (device) => {
       softmaxCrossEntropyBackward(logits, target, tensor([1, 2, 3], { dtype: 'float32', device })),
     ).toThrow('softmaxCrossEntropyBackward: expected grad of shape [2] and dtype float32 (got [3] float32)');
   });
+
+  it('reads the targets back once: the gradient and later calls reuse the check until they change', () => {
+    const logits = randn([3, 4], { dtype: 'float64', device });
+    const target = tensor([0, 3, 1], { dtype: 'int32', device });
+    const backend = logits.handle.backend;
+    const readSync = backend.readSync!;
+    let reads = 0;
+    // Reads of the target's own storage (the composite path reads other index tensors too).
+    backend.readSync = (...args) => {
+      if (args[0] === target.storage) reads++;
+      return readSync.apply(backend, args);
+    };
+    try {
+      softmaxCrossEntropy(logits, target);
+      softmaxCrossEntropyBackward(logits, target, tensor([1, 1, 1], { dtype: 'float64', device }));
+      softmaxCrossEntropy(logits, target);
+      expect(reads).toBe(1);
+      // A different ignoreIndex is a different question.
+      softmaxCrossEntropy(logits, target, { ignoreIndex: 3 });
+      expect(reads).toBe(2);
+    } finally {
+      backend.readSync = readSync;
+    }
+    // An in-place change makes the old check stale.
+    target.fill_(4);
+    expect(() => softmaxCrossEntropy(logits, target)).toThrow(
+      'softmaxCrossEntropy: Target 4 is out of bounds',
+    );
+  });
 });

@@ -36,6 +36,13 @@ export interface SoftmaxCrossEntropyOptions {
   ignoreIndex?: number;
 }
 
+/**
+ * Targets whose values were checked, with the storage version, class count and ignoreIndex they
+ * were checked for: the gradient (and a loop that reuses one target tensor) then skips reading
+ * them back from the device again. Any in-place change bumps the version and forces a new check.
+ */
+const validated = new WeakMap<Tensor, { version: number; classes: number; ignoreIndex: number }>();
+
 function check(op: string, logits: Tensor, target: Tensor, ignoreIndex: number): void {
   alive(logits, op);
   alive(target, op);
@@ -58,6 +65,15 @@ function check(op: string, logits: Tensor, target: Tensor, ignoreIndex: number):
   if (!Number.isInteger(ignoreIndex)) {
     throw new ValueError(`${op}: ignoreIndex must be an integer (got ${ignoreIndex})`);
   }
+  const seen = validated.get(target);
+  if (
+    seen !== undefined &&
+    seen.version === target.version &&
+    seen.classes === C &&
+    seen.ignoreIndex === ignoreIndex
+  ) {
+    return;
+  }
   const values = readIntsSync(target, op);
   if (values === null) return;
   for (let i = 0; i < values.length; i++) {
@@ -68,6 +84,7 @@ function check(op: string, logits: Tensor, target: Tensor, ignoreIndex: number):
       );
     }
   }
+  validated.set(target, { version: target.version, classes: C, ignoreIndex });
 }
 
 /** `target` with ignored rows set to class 0 (a valid index), and the mask of the other rows. */
